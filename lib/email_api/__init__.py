@@ -1,0 +1,1 @@
+"""Email API: SMTP accounts, message building, templates and batch sending."""

@@ -1,0 +1,63 @@
+"""SMTP accounts from the pack config ``smtp_accounts``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pack_common import ConfigError, require_fields
+
+CONFIG_KEY = "smtp_accounts"
+_REQUIRED = ("host", "from_address")
+
+
+class Security(StrEnum):
+    """How the SMTP connection is protected."""
+
+    NONE = "none"
+    STARTTLS = "starttls"
+    SSL = "ssl"
+
+
+@dataclass(frozen=True)
+class SMTPAccount:
+    """One SMTP server the pack sends through. TLS is verified unless ``verify`` is
+    false; the password never appears in ``repr``."""
+
+    name: str
+    host: str
+    from_address: str
+    port: int = 25
+    security: Security = Security.STARTTLS
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    verify: bool = True
+    cacert: str | None = None
+    timeout: int = 60
+
+    @classmethod
+    def from_config(cls, entry: Mapping[str, Any]) -> SMTPAccount:
+        """Build from a pack config entry, naming the config key of any problem."""
+        require_fields(entry, CONFIG_KEY, _REQUIRED)
+        known = set(cls.__dataclass_fields__)
+        values = {k: v for k, v in entry.items() if k in known and v is not None}
+        name = values.get("name", "?")
+        try:
+            values["security"] = Security(values.get("security", "starttls"))
+        except ValueError:
+            allowed = ", ".join(s.value for s in Security)
+            raise ConfigError(
+                f"pack config '{CONFIG_KEY}' entry {name!r}: 'security' must be one "
+                f"of {allowed}, not {entry.get('security')!r}"
+            ) from None
+        for key in ("port", "timeout"):
+            if key in values and (
+                not isinstance(values[key], int) or isinstance(values[key], bool)
+            ):
+                raise ConfigError(
+                    f"pack config '{CONFIG_KEY}' entry {name!r}: '{key}' must be an "
+                    f"integer, not {values[key]!r}"
+                )
+        return cls(**values)

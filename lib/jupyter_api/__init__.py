@@ -1,0 +1,1 @@
+"""JupyterHub REST API client and the environments it talks to."""

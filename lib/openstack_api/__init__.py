@@ -1,0 +1,1 @@
+"""OpenStack API layer: one module per resource family, functions taking ``conn`` first."""

@@ -1,0 +1,123 @@
+"""Who a connection is, and what its service catalog offers.
+
+Used by ``cloud.check``: authentication, the catalog's services with the endpoint of
+the connection's interface and region, and each service's API version range found by
+version discovery (one GET per service).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from keystoneauth1 import exceptions as ks_exceptions
+from openstack.connection import Connection
+
+
+@dataclass
+class Identity:
+    """The authenticated user and project of a token."""
+
+    user_id: str
+    user_name: str
+    user_domain: str | None
+    project_id: str | None
+    project_name: str | None
+    project_domain: str | None
+    roles: list[str]
+    expires_at: str | None
+
+
+@dataclass
+class ServiceEndpoint:
+    """One catalog service as seen through the connection's interface and region."""
+
+    type: str
+    name: str | None
+    endpoint: str | None
+    interface: str
+    region: str | None
+    version: str | None = None
+    min_version: str | None = None
+    max_version: str | None = None
+    round_trip_ms: float | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        return asdict(self)
+
+
+def _version_str(version: tuple[int, ...] | None) -> str | None:
+    """``(2, 96)`` -> ``"2.96"``; keystoneauth's latest marker -> ``"latest"``."""
+    if not version:
+        return None
+    return ".".join("latest" if v == float("inf") else str(int(v)) for v in version)
+
+
+def authenticate(conn: Connection) -> tuple[Identity, float]:
+    """Authenticate (fetch a token) and return who we are and the round trip in ms."""
+    started = time.perf_counter()
+    conn.authorize()
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    access = conn.session.auth.get_access(conn.session)
+    expires = getattr(access, "expires", None)
+    identity = Identity(
+        user_id=access.user_id,
+        user_name=access.username,
+        user_domain=getattr(access, "user_domain_name", None),
+        project_id=access.project_id,
+        project_name=access.project_name,
+        project_domain=getattr(access, "project_domain_name", None),
+        roles=sorted(access.role_names or []),
+        expires_at=expires.isoformat() if expires else None,
+    )
+    return identity, round(elapsed_ms, 1)
+
+
+def catalog_services(conn: Connection) -> list[tuple[str, str | None]]:
+    """``(type, name)`` of every service in the token's catalog, sorted by type."""
+    access = conn.session.auth.get_access(conn.session)
+    catalog = access.service_catalog.catalog or []
+    return sorted((svc.get("type"), svc.get("name")) for svc in catalog)
+
+
+def discover(
+    conn: Connection, service_type: str, service_name: str | None
+) -> ServiceEndpoint:
+    """Endpoint and API version range of one service, via version discovery.
+
+    A service that cannot be reached is reported with ``error``, not raised, so one
+    broken service does not hide the state of the others.
+    """
+    interface = conn.config.get_interface() or "public"
+    region = conn.config.get_region_name()
+    result = ServiceEndpoint(
+        type=service_type,
+        name=service_name,
+        endpoint=None,
+        interface=interface,
+        region=region,
+    )
+    started = time.perf_counter()
+    try:
+        data = conn.session.get_endpoint_data(
+            service_type=service_type,
+            interface=interface,
+            region_name=region,
+            discover_versions=True,
+        )
+    except ks_exceptions.ClientException as exc:
+        result.error = f"{type(exc).__name__}: {exc}"
+        return result
+    finally:
+        result.round_trip_ms = round((time.perf_counter() - started) * 1000, 1)
+    if data is None:
+        result.error = f"no {interface} endpoint in region {region or 'any'}"
+        return result
+    result.endpoint = data.url
+    result.version = _version_str(data.api_version)
+    result.min_version = _version_str(data.min_microversion)
+    result.max_version = _version_str(data.max_microversion)
+    return result

@@ -1,0 +1,100 @@
+"""Open openstacksdk connections from the pack config or a clouds.yaml.
+
+An action's ``cloud_account`` names an entry of the pack config ``clouds`` first, then
+a cloud in a clouds.yaml on the StackStorm host (the standard openstacksdk search path,
+or ``OS_CLIENT_CONFIG_FILE``). Empty means the pack config's ``default_cloud_account``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import openstack
+from openstack.config import OpenStackConfig
+from openstack.connection import Connection
+
+from pack_common import ConfigError, entry_names, find_named_entry, require_fields
+
+CONFIG_KEY = "clouds"
+PARAMETER = "cloud_account"
+APP_NAME = "openstack_ops"
+_REQUIRED = ("auth_url", "username", "password", "project_name")
+
+
+@dataclass(frozen=True)
+class CloudAccount:
+    """Credentials of one pack config ``clouds`` entry (the password never in repr)."""
+
+    name: str
+    auth_url: str
+    username: str
+    password: str = field(repr=False)
+    project_name: str
+    user_domain_name: str = "Default"
+    project_domain_name: str = "Default"
+    region_name: str | None = None
+    interface: str = "public"
+    verify: bool = True
+    cacert: str | None = None
+
+    @classmethod
+    def from_config(cls, entry: Mapping[str, Any]) -> CloudAccount:
+        """Build from a pack config entry, naming the config key of any problem."""
+        require_fields(entry, CONFIG_KEY, _REQUIRED)
+        known = set(cls.__dataclass_fields__)
+        values = {k: v for k, v in entry.items() if k in known and v is not None}
+        return cls(**values)
+
+    def connect(self) -> Connection:
+        """A lazily-authenticating connection; nothing is sent until first use."""
+        return openstack.connect(
+            load_yaml_config=False,
+            load_envvars=False,
+            app_name=APP_NAME,
+            auth_type="password",
+            auth={
+                "auth_url": self.auth_url,
+                "username": self.username,
+                "password": self.password,
+                "project_name": self.project_name,
+                "user_domain_name": self.user_domain_name,
+                "project_domain_name": self.project_domain_name,
+            },
+            region_name=self.region_name,
+            interface=self.interface,
+            verify=self.cacert if (self.verify and self.cacert) else self.verify,
+        )
+
+
+def clouds_yaml_names() -> list[str]:
+    """Names of the clouds in the clouds.yaml files openstacksdk would read."""
+    return sorted(OpenStackConfig(load_envvars=False).get_cloud_names())
+
+
+def connect(config: Mapping[str, Any], cloud_account: str | None) -> Connection:
+    """Open a connection for ``cloud_account`` (see the module docstring).
+
+    Raises ``ConfigError`` naming ``cloud_account`` and the config key ``clouds`` when
+    the name is found nowhere.
+    """
+    name = cloud_account or config.get("default_cloud_account")
+    if not name:
+        raise ConfigError(
+            f"parameter '{PARAMETER}' is empty and the pack config has no "
+            "'default_cloud_account'"
+        )
+    entry = find_named_entry(config, CONFIG_KEY, name)
+    if entry is not None:
+        return CloudAccount.from_config(entry).connect()
+    yaml_names = clouds_yaml_names()
+    if name in yaml_names:
+        return openstack.connect(cloud=name, load_envvars=False, app_name=APP_NAME)
+    configured = ", ".join(entry_names(config, CONFIG_KEY)) or "none"
+    in_yaml = ", ".join(yaml_names) or "none"
+    raise ConfigError(
+        f"parameter '{PARAMETER}': no cloud named {name!r} in the pack config "
+        f"'{CONFIG_KEY}' (configured: {configured}) nor in clouds.yaml "
+        f"(found: {in_yaml})"
+    )

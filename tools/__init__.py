@@ -1,0 +1,1 @@
+"""Developer and test tooling for the openstack_ops pack (never installed into StackStorm)."""

@@ -1,0 +1,7 @@
+"""TEST-ONLY stand-in for StackStorm's ``st2common`` (see ``tools/st2stub/README.md``).
+
+Only on ``sys.path`` when the real StackStorm is not installed.
+"""
+
+#: Marker that lets tests tell the stand-in from the real package.
+IS_ST2STUB = True

@@ -1,0 +1,1 @@
+"""TEST-ONLY stand-in for StackStorm's ``st2reactor`` (see ``tools/st2stub/README.md``)."""

@@ -1,0 +1,1 @@
+"""TEST-ONLY stand-in for StackStorm's ``st2tests`` (see ``tools/st2stub/README.md``)."""

@@ -1,0 +1,1 @@
+"""In-memory (optionally file-backed) services the stand-in wires into actions/sensors."""
