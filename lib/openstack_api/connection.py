@@ -21,6 +21,7 @@ CONFIG_KEY = "clouds"
 PARAMETER = "cloud_account"
 APP_NAME = "openstack_ops"
 _REQUIRED = ("auth_url", "username", "password", "project_name")
+_PSEUDO_CLOUDS = frozenset({"defaults", "envvars"})
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,17 @@ class CloudAccount:
             },
             region_name=self.region_name,
             interface=self.interface,
-            verify=self.cacert if (self.verify and self.cacert) else self.verify,
+            verify=self.verify,
+            cacert=self.cacert,
         )
 
 
 def clouds_yaml_names() -> list[str]:
     """Names of the clouds in the clouds.yaml files openstacksdk would read."""
-    return sorted(OpenStackConfig(load_envvars=False).get_cloud_names())
+    # Environment variables stay enabled: they carry OS_CLIENT_CONFIG_FILE.
+    names = OpenStackConfig().get_cloud_names()
+    # openstacksdk reports a pseudo-cloud "defaults" when no clouds.yaml exists.
+    return sorted(n for n in names if n not in _PSEUDO_CLOUDS)
 
 
 def connect(config: Mapping[str, Any], cloud_account: str | None) -> Connection:
@@ -90,7 +95,7 @@ def connect(config: Mapping[str, Any], cloud_account: str | None) -> Connection:
         return CloudAccount.from_config(entry).connect()
     yaml_names = clouds_yaml_names()
     if name in yaml_names:
-        return openstack.connect(cloud=name, load_envvars=False, app_name=APP_NAME)
+        return openstack.connect(cloud=name, app_name=APP_NAME)
     configured = ", ".join(entry_names(config, CONFIG_KEY)) or "none"
     in_yaml = ", ".join(yaml_names) or "none"
     raise ConfigError(

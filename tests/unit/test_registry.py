@@ -1,0 +1,69 @@
+"""workflows.registry: resolving workflow references and the injection table."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import pytest
+
+from workflows.registry import (
+    INJECTIONS,
+    WorkflowResolutionError,
+    expected_action_parameters,
+    operator_parameters,
+    resolve_workflow,
+)
+
+
+def test_resolves_cloud_check() -> None:
+    func = resolve_workflow("cloud.check")
+    assert func.__name__ == "check"
+    assert func.__module__ == "workflows.cloud"
+
+
+@pytest.mark.parametrize(
+    ("ref", "fragment"),
+    [
+        ("cloud", "not of the form"),
+        ("Cloud.check", "not of the form"),
+        ("cloud.check.extra", "not of the form"),
+        ("nosuchmodule.run", "no module lib/workflows/nosuchmodule.py"),
+        ("cloud.nosuch", "has no function 'nosuch'"),
+        ("cloud.Failure", "not of the form"),
+    ],
+)
+def test_bad_references_name_the_workflow_parameter(ref: str, fragment: str) -> None:
+    with pytest.raises(WorkflowResolutionError) as err:
+        resolve_workflow(ref)
+    assert "parameter 'workflow'" in str(err.value)
+    assert fragment in str(err.value)
+
+
+def test_imported_names_are_not_workflows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A class or a private helper in a workflow module is not a workflow."""
+    module = types.ModuleType("workflows.fakeunit")
+    module.helper = len  # a builtin, not a Python function
+    monkeypatch.setitem(sys.modules, "workflows.fakeunit", module)
+    with pytest.raises(WorkflowResolutionError, match="has no function 'helper'"):
+        resolve_workflow("fakeunit.helper")
+
+
+def test_parameters_split_into_operator_and_injected() -> None:
+    def sample(
+        conn, smtp_account, store, name: str, dry_run: bool = True
+    ):  # noqa: ANN001
+        return None
+
+    assert operator_parameters(sample) == ["name", "dry_run"]
+    assert expected_action_parameters(sample) == {
+        "name",
+        "dry_run",
+        "cloud_account",
+        "smtp_account",
+    }
+
+
+def test_every_injection_with_a_source_names_an_action_parameter() -> None:
+    sources = {i.source for i in INJECTIONS.values()}
+    assert sources == {"cloud_account", "smtp_account", "jupyter_env", None}

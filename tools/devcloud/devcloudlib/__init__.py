@@ -1,0 +1,1 @@
+"""Implementation of ``tools/devcloud/devcloud`` (standard library only)."""

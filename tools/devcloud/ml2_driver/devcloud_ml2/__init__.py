@@ -1,0 +1,1 @@
+"""ML2 mechanism driver used by the openstack_ops local development cloud."""

@@ -1,0 +1,130 @@
+"""``./run_action.sh ACTION [key=value ...] [--config FILE]`` and ``--list``.
+
+Runs one pack action the way StackStorm would, without StackStorm: parameters parsed
+and checked like ``st2 run``, the pack config loaded with schema defaults, the action's
+entry point loaded by file path and its single action class run with a file-backed
+datastore (so campaign state survives between runs). Prints the result as JSON and a
+``status:`` line; exits non-zero when the execution failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import inspect
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from tools.pack_meta import PACK_DIR, ActionMeta, find_action, load_actions
+from tools.run_action.config import load_config
+from tools.run_action.params import ParameterError, resolve, split_assignments
+
+PACK_REF = "openstack_ops"
+STUB_DIR = PACK_DIR / "tools" / "st2stub"
+
+
+def state_dir() -> Path:
+    """Where the local datastore file lives."""
+    return Path(os.environ.get("OPENSTACK_OPS_STATE_DIR", PACK_DIR / ".state"))
+
+
+def ensure_stackstorm_importable() -> None:
+    """Put the test-only StackStorm stand-in on the path unless StackStorm is there."""
+    try:
+        import st2common  # noqa: F401
+    except ImportError:
+        sys.path.insert(0, str(STUB_DIR))
+
+
+def load_action_class(meta: ActionMeta) -> type:
+    """The action class of ``meta``'s entry point, loaded by file path like
+    StackStorm: the first (alphabetical) class defined there with a ``run`` method."""
+    path = PACK_DIR / "actions" / meta.entry_point
+    sys.path.append(str(path.parent))
+    spec = importlib.util.spec_from_file_location(f"{PACK_REF}_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load entry point {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    classes = sorted(
+        (
+            obj
+            for name, obj in inspect.getmembers(module, inspect.isclass)
+            if obj.__module__ == module.__name__ and callable(getattr(obj, "run", None))
+        ),
+        key=lambda cls: cls.__name__,
+    )
+    if not classes:
+        raise ImportError(f"{path}: no class with a run() method")
+    return classes[0]
+
+
+def run(meta: ActionMeta, params: dict[str, Any], config: dict[str, Any]) -> bool:
+    """Run the action, print its result and status; True when it succeeded."""
+    ensure_stackstorm_importable()
+    from st2tests.mocks.action import MockActionService
+
+    action_cls = load_action_class(meta)
+    service = MockActionService(
+        pack_name=PACK_REF,
+        class_name=action_cls.__name__,
+        path=state_dir() / "datastore.json",
+    )
+    action = action_cls(config=config, action_service=service)
+    try:
+        outcome = action.run(**params)
+    except Exception:  # the runner reports any failure, as StackStorm would
+        traceback.print_exc()
+        print("status: failed")
+        return False
+    succeeded, result = (
+        outcome if isinstance(outcome, tuple) and len(outcome) == 2 else (True, outcome)
+    )
+    print(json.dumps(result, indent=2, sort_keys=False, default=str))
+    print(f"status: {'succeeded' if succeeded else 'failed'}")
+    return bool(succeeded)
+
+
+def list_actions() -> None:
+    """Print every action with its description."""
+    for meta in load_actions():
+        print(f"{meta.name:40} {meta.description}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="run_action.sh",
+        description="Run an openstack_ops action locally, like `st2 run`.",
+    )
+    parser.add_argument("action", nargs="?", help="action name, e.g. cloud.check")
+    parser.add_argument("params", nargs="*", help="parameters as key=value")
+    parser.add_argument("--config", help="pack config file (YAML)")
+    parser.add_argument("--list", action="store_true", help="list the actions")
+    args = parser.parse_args(argv)
+    if args.list:
+        list_actions()
+        return 0
+    if not args.action:
+        parser.error("name an action (or --list)")
+    meta = find_action(args.action)
+    if meta is None:
+        print(f"error: no action named {args.action!r} (see --list)", file=sys.stderr)
+        return 2
+    try:
+        params = resolve(meta, split_assignments(args.params))
+        config, config_path = load_config(args.config)
+    except (ParameterError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    source = config_path or "none found (pass --config or set OPENSTACK_OPS_CONFIG)"
+    print(f"config: {source}", file=sys.stderr)
+    return 0 if run(meta, params, config) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
