@@ -18,7 +18,13 @@ class InitError(RuntimeError):
     """An initialisation command failed; its log says why."""
 
 
-def run_logged(state: State, log_name: str, argv: list[str], env: dict | None = None) -> None:
+def run_logged(
+    state: State,
+    log_name: str,
+    argv: list[str],
+    env: dict[str, str] | None = None,
+    ok_codes: tuple[int, ...] = (0,),
+) -> None:
     """Run one command, appending its output to ``logs/<log_name>.log``."""
     log_path = state.log(log_name)
     with log_path.open("ab") as log:
@@ -32,7 +38,7 @@ def run_logged(state: State, log_name: str, argv: list[str], env: dict | None = 
             env={**os.environ, **(env or {})},
             cwd=str(state.root),
         )
-    if result.returncode != 0:
+    if result.returncode not in ok_codes:
         raise InitError(f"{argv[0]} {argv[-1]} failed (exit {result.returncode}): see {log_path}")
 
 
@@ -153,7 +159,9 @@ def _nova(state: State) -> None:
     manage = [str(state.bin("nova-manage")), f"--config-file={state.etc / 'nova' / 'nova.conf'}"]
     run_logged(state, "init-nova", [*manage, "api_db", "sync"])
     run_logged(state, "init-nova", [*manage, "cell_v2", "map_cell0"])
-    run_logged(state, "init-nova", [*manage, "cell_v2", "create_cell", "--name", "cell1"])
+    # Exit code 2: the cell exists already (a re-run after an interrupted init).
+    create = [*manage, "cell_v2", "create_cell", "--name", "cell1"]
+    run_logged(state, "init-nova", create, ok_codes=(0, 2))
     run_logged(state, "init-nova", [*manage, "db", "sync"])
 
 
