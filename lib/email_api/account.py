@@ -36,6 +36,8 @@ class SMTPAccount:
     verify: bool = True
     cacert: str | None = None
     timeout: int = 60
+    #: Directory of operator templates overriding the built-in ones by name.
+    templates_dir: str | None = None
 
     @classmethod
     def from_config(cls, entry: Mapping[str, Any]) -> SMTPAccount:
@@ -61,3 +63,22 @@ class SMTPAccount:
                     f"integer, not {values[key]!r}"
                 )
         return cls(**values)
+
+    def describe(self) -> dict[str, Any]:
+        """What an operator may see of the account in results and logs: everything
+        but the password."""
+        return {
+            "name": self.name,
+            "host": self.host,
+            "port": self.port,
+            "security": self.security.value,
+            "username": self.username,
+            "from_address": self.from_address,
+            "verify": self.verify,
+            "cacert": self.cacert,
+        }
+
+    @property
+    def route(self) -> str:
+        """``host:port (security)``, for messages and logs."""
+        return f"{self.host}:{self.port} ({self.security.value})"

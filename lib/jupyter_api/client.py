@@ -1,24 +1,48 @@
 """A JupyterHub REST client bound to one environment.
 
-This first version holds the session and the request plumbing used by every call;
-the user and server operations build on ``request``.
+Every call goes through ``request``, which turns any unexpected answer into a
+``JupyterHubError`` naming the environment, the user, the call and the hub's own
+message. Behaviour the methods rely on (JupyterHub 5/6): see
+``../shared/docs/real-services.md``.
 """
 
 from __future__ import annotations
 
+import re
+import time
+from collections.abc import Callable, Iterable
 from typing import Any, Self
+from urllib.parse import quote
 
 import requests
 
-from jupyter_api.environment import JupyterEnv
+from jupyter_api.environment import CONFIG_KEY, JupyterEnv
+from jupyter_api.models import HubUser, ServerState, StartResult
+
+#: Without this Accept header ``GET /users`` is a plain list silently capped at 200.
+PAGINATION_MEDIA_TYPE = "application/jupyterhub-pagination+json"
+_SCOPES = re.compile(r"requires any of \[([^\]]*)\]")
 
 
 class JupyterHubError(RuntimeError):
-    """A hub request failed; the message names the hub, the call and its answer."""
+    """A hub request failed; the message names the hub, the user, the call and the
+    hub's answer."""
 
-    def __init__(self, env: str, call: str, status: int | None, message: str) -> None:
-        super().__init__(f"jupyter_env {env!r}: {call} failed ({status}): {message}")
+    def __init__(
+        self,
+        env: str,
+        call: str,
+        status: int | None,
+        message: str,
+        user: str | None = None,
+    ) -> None:
+        who = f", user {user!r}" if user else ""
+        super().__init__(
+            f"jupyter_env {env!r}{who}: {call} failed ({status}): {message}"
+        )
         self.status = status
+        self.user = user
+        self.hub_message = message
 
 
 class JupyterHubClient:
@@ -41,33 +65,163 @@ class JupyterHubClient:
         self._session.close()
 
     def request(
-        self, method: str, path: str, expected: tuple[int, ...] = (200,), **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        expected: tuple[int, ...] = (200,),
+        user: str | None = None,
+        **kwargs: Any,
     ) -> requests.Response:
-        """Send ``method path`` to the hub API; raise ``JupyterHubError`` unless the
-        status is one of ``expected``. A 403 explains the token's missing scope."""
+        """Send ``method path`` to the hub API; raise ``JupyterHubError`` (naming
+        ``user`` when given) unless the status is one of ``expected``. A 403 explains
+        the token's missing scope."""
         call = f"{method} {path}"
         try:
             response = self._session.request(
                 method, f"{self.env.api_url}{path}", timeout=self.env.timeout, **kwargs
             )
         except requests.RequestException as exc:
-            raise JupyterHubError(self.env.name, call, None, str(exc)) from exc
+            raise JupyterHubError(self.env.name, call, None, str(exc), user) from exc
         if response.status_code not in expected:
-            message = _hub_message(response)
+            message = hub_message(response)
             if response.status_code == 403:
-                message += (
-                    " (the token lacks the scope for this call: give its service "
-                    "the admin role)"
-                )
-            raise JupyterHubError(self.env.name, call, response.status_code, message)
+                message += _scope_hint(self.env.name, message)
+            raise JupyterHubError(
+                self.env.name, call, response.status_code, message, user
+            )
         return response
 
     def whoami(self) -> dict[str, Any]:
         """The token's owner and scopes (``GET /user``)."""
         return self.request("GET", "/user").json()
 
+    # users -------------------------------------------------------------------
 
-def _hub_message(response: requests.Response) -> str:
+    def list_users(self, page_size: int | None = None) -> list[HubUser]:
+        """Every user, page by page (following ``_pagination.next``)."""
+        users: list[HubUser] = []
+        params: dict[str, int] = {"offset": 0}
+        if page_size:
+            params["limit"] = page_size
+        while True:
+            body = self.request(
+                "GET",
+                "/users",
+                params=params,
+                headers={"Accept": PAGINATION_MEDIA_TYPE},
+            ).json()
+            if isinstance(body, list):  # a hub too old to paginate returns everything
+                return [HubUser.from_model(m) for m in body]
+            users.extend(HubUser.from_model(m) for m in body.get("items", []))
+            following = (body.get("_pagination") or {}).get("next")
+            if not following or int(following["offset"]) <= params["offset"]:
+                return users
+            params = {"offset": int(following["offset"])}
+            if following.get("limit"):
+                params["limit"] = int(following["limit"])
+
+    def get_user(self, name: str) -> HubUser | None:
+        """One user, or None when the hub has no such user."""
+        response = self.request("GET", _user_path(name), (200, 404), user=name)
+        return (
+            None if response.status_code == 404 else HubUser.from_model(response.json())
+        )
+
+    def create_users(self, names: Iterable[str], admin: bool = False) -> list[str]:
+        """Create the users that do not exist yet, in one request; return the names
+        created (the others already existed). A 400 (an invalid name) creates none."""
+        wanted = list(names)
+        body: dict[str, Any] = {"usernames": wanted}
+        if admin:
+            body["admin"] = True
+        response = self.request("POST", "/users", (201, 409), json=body)
+        if response.status_code == 409:  # all of them exist
+            return []
+        return [str(model["name"]) for model in response.json()]
+
+    def delete_user(self, name: str) -> bool:
+        """Delete a user (the hub stops a running server first); False when absent."""
+        response = self.request("DELETE", _user_path(name), (204, 404), user=name)
+        return response.status_code == 204
+
+    def set_admin(self, name: str, admin: bool) -> HubUser:
+        """Grant or revoke the admin flag; the token needs the admin role for this."""
+        response = self.request(
+            "PATCH", _user_path(name), json={"admin": admin}, user=name
+        )
+        return HubUser.from_model(response.json())
+
+    def set_activity(self, name: str, last_activity: str) -> None:
+        """Record activity (the hub only moves ``last_activity`` forward)."""
+        self.request(
+            "POST",
+            f"{_user_path(name)}/activity",
+            (200,),
+            json={"last_activity": last_activity},
+            user=name,
+        )
+
+    # servers -----------------------------------------------------------------
+
+    def start_server(self, name: str) -> StartResult:
+        """Ask the hub to start the user's default server: STARTED (201), PENDING
+        (202, the spawn goes on; wait with ``wait_for_servers``) or ALREADY_RUNNING."""
+        response = self.request(
+            "POST", f"{_user_path(name)}/server", (201, 202, 400), user=name
+        )
+        if response.status_code == 201:
+            return StartResult.STARTED
+        if response.status_code == 202:
+            return StartResult.PENDING
+        message = hub_message(response)
+        if "already running" in message:
+            return StartResult.ALREADY_RUNNING
+        raise JupyterHubError(
+            self.env.name, f"POST {_user_path(name)}/server", 400, message, name
+        )
+
+    def stop_server(self, name: str) -> ServerState:
+        """Stop the user's default server: STOPPED (204, also when it was not
+        running) or STOPPING (202, the hub is still stopping it)."""
+        response = self.request(
+            "DELETE", f"{_user_path(name)}/server", (202, 204), user=name
+        )
+        return (
+            ServerState.STOPPING if response.status_code == 202 else ServerState.STOPPED
+        )
+
+    def wait_for_servers(
+        self,
+        names: Iterable[str],
+        timeout: float,
+        interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> dict[str, ServerState | None]:
+        """Poll ``GET /users/{u}`` until each server is ready or no longer starting.
+
+        Returns each user's last seen state: RUNNING (ready), STOPPED (the spawn failed),
+        STARTING (still pending at the deadline) or None (the user vanished).
+        """
+        deadline = clock() + timeout
+        states: dict[str, ServerState | None] = {n: ServerState.STARTING for n in names}
+        while True:
+            for name, state in states.items():
+                if state is ServerState.STARTING:
+                    user = self.get_user(name)
+                    states[name] = user.server if user else None
+            waiting = [n for n, s in states.items() if s is ServerState.STARTING]
+            if not waiting or clock() >= deadline:
+                return states
+            sleep(max(0.0, min(interval, deadline - clock())))
+
+
+def _user_path(name: str) -> str:
+    """``/users/{name}`` with the name URL-quoted."""
+    return f"/users/{quote(name, safe='')}"
+
+
+def hub_message(response: requests.Response) -> str:
     """The hub's error message from a JSON error body, else the raw text."""
     try:
         body = response.json()
@@ -76,3 +230,13 @@ def _hub_message(response: requests.Response) -> str:
     if isinstance(body, dict) and body.get("message"):
         return str(body["message"])
     return str(body)[:200]
+
+
+def _scope_hint(env: str, message: str) -> str:
+    """What a 403 means for the operator: which scope the token lacks and the fix."""
+    match = _SCOPES.search(message)
+    needed = f"a scope among [{match.group(1)}]" if match else "the scope for this call"
+    return (
+        f" (the token of jupyter_env {env!r} lacks {needed}, or is invalid: give the "
+        f"token's service or user the admin role, see pack config '{CONFIG_KEY}')"
+    )

@@ -6,15 +6,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pack_common import require_fields
+from pack_common import ConfigError, require_fields
 
 CONFIG_KEY = "jupyter_envs"
 _REQUIRED = ("url", "token")
+_POSITIVE_INTS = ("timeout", "inactive_days", "max_unconfirmed_deletes")
 
 
 @dataclass(frozen=True)
 class JupyterEnv:
-    """One JupyterHub (e.g. dev, training, prod). The token never appears in repr."""
+    """One JupyterHub (e.g. dev, training, prod). The token never appears in repr.
+
+    ``protected`` environments need ``confirm`` for any deletion. Deleting more than
+    ``max_unconfirmed_deletes`` users needs it everywhere. ``inactive_days`` is the
+    threshold of the inactive-users sensor.
+    """
 
     name: str
     url: str
@@ -22,6 +28,8 @@ class JupyterEnv:
     verify: bool = True
     timeout: int = 30
     protected: bool = False
+    inactive_days: int = 90
+    max_unconfirmed_deletes: int = 10
 
     @classmethod
     def from_config(cls, entry: Mapping[str, Any]) -> JupyterEnv:
@@ -29,7 +37,16 @@ class JupyterEnv:
         require_fields(entry, CONFIG_KEY, _REQUIRED)
         known = set(cls.__dataclass_fields__)
         values = {k: v for k, v in entry.items() if k in known and v is not None}
-        values["url"] = values["url"].rstrip("/")
+        values["url"] = str(values["url"]).rstrip("/")
+        for key in _POSITIVE_INTS:
+            value = values.get(key)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 1
+            ):
+                raise ConfigError(
+                    f"pack config '{CONFIG_KEY}' entry {values.get('name')!r}: "
+                    f"'{key}' must be a positive integer, got {value!r}"
+                )
         return cls(**values)
 
     @property

@@ -113,28 +113,53 @@ def catalog(state: State) -> None:
     print("catalog ready")
 
 
-def wait_computes(state: State, timeout: float = 180.0) -> None:
-    """Wait until every fake compute host is up and has a hypervisor record."""
-    conn = admin_connection(state)
+def _wait(what: str, check, timeout: float) -> None:
+    """Poll ``check()`` (returns (done, detail)) until done or ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
+        done, detail = check()
+        if done:
+            print(f"{what}: ready")
+            return
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{what}: not ready after {timeout:.0f} s: {detail}")
+        time.sleep(1)
+
+
+def wait_computes(state: State, timeout: float = 180.0) -> None:
+    """Wait until every fake compute host is up and known to Placement."""
+    conn = admin_connection(state)
+
+    def check() -> tuple[bool, str]:
         services = {
             s.host: s.state for s in conn.compute.services() if s.binary == "nova-compute"
         }
-        hypervisors = {h.name for h in conn.compute.hypervisors()}
-        ready = all(services.get(h) == "up" and h in hypervisors for h in COMPUTE_HOSTS)
-        if ready:
-            print("computes ready:", ", ".join(COMPUTE_HOSTS))
-            return
-        if time.monotonic() > deadline:
-            raise SystemExit(f"computes not ready: services={services} hypervisors={hypervisors}")
-        time.sleep(1)
+        providers = {rp.name for rp in conn.placement.resource_providers()}
+        done = all(services.get(h) == "up" and h in providers for h in COMPUTE_HOSTS)
+        return done, f"services={services} providers={sorted(providers)}"
+
+    _wait("compute services", check, timeout)
+
+
+def wait_hypervisors(state: State, timeout: float = 60.0) -> None:
+    """Wait until every fake compute host is listed as a hypervisor."""
+    conn = admin_connection(state)
+
+    def check() -> tuple[bool, str]:
+        names = {h.name for h in conn.compute.hypervisors()}
+        return all(h in names for h in COMPUTE_HOSTS), f"hypervisors={sorted(names)}"
+
+    _wait("hypervisors", check, timeout)
 
 
 def main(argv: list[str]) -> None:
     """Dispatch to one step."""
     state = State.from_env()
-    steps = {"catalog": catalog, "wait-computes": wait_computes}
+    steps = {
+        "catalog": catalog,
+        "wait-computes": wait_computes,
+        "wait-hypervisors": wait_hypervisors,
+    }
     if len(argv) != 1 or argv[0] not in steps:
         raise SystemExit(f"usage: cloud_setup.py {{{'|'.join(steps)}}}")
     steps[argv[0]](state)

@@ -101,7 +101,9 @@ RUNNER_PARAMETERS: dict[str, dict[str, dict[str, Any]]] = {
 OVERRIDABLE_RUNNER_PARAMETERS = frozenset({"timeout"})
 
 #: Attributes of a runner parameter an action may override (StackStorm's list).
-RUNNER_OVERRIDABLE = frozenset({"default", "description", "enum", "immutable", "required"})
+RUNNER_OVERRIDABLE = frozenset(
+    {"default", "description", "enum", "immutable", "required"}
+)
 
 
 def _params(**specs: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -112,7 +114,10 @@ def _params(**specs: dict[str, Any]) -> dict[str, dict[str, Any]]:
 #: Core actions a rule, alias or policy may reference, with their parameters (the
 #: runner's parameters are added by ``core_action_parameters``).
 CORE_ACTIONS: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {
-    "core.local": ("local-shell-cmd", _params(cmd={"type": "string", "required": True})),
+    "core.local": (
+        "local-shell-cmd",
+        _params(cmd={"type": "string", "required": True}),
+    ),
     "core.local_sudo": (
         "local-shell-cmd",
         _params(cmd={"type": "string", "required": True}),

@@ -60,7 +60,7 @@ def load_yaml(pack_dir: Path, rel: str) -> tuple[Any, list[Problem]]:
     except OSError as exc:
         return None, [Problem(rel, "(file)", f"cannot read: {exc.strerror}")]
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader), []  # noqa: S506 - safe loader
+        return yaml.load(text, Loader=_UniqueKeyLoader), []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
@@ -77,7 +77,9 @@ def metadata_files(pack_dir: Path, folder: str) -> list[str]:
     return sorted(str(p.relative_to(pack_dir)) for p in found if p.is_file())
 
 
-def load_folder(pack_dir: Path, folder: str) -> tuple[list[MetadataFile], list[Problem]]:
+def load_folder(
+    pack_dir: Path, folder: str
+) -> tuple[list[MetadataFile], list[Problem]]:
     """Parse every metadata file of ``folder``; non-mapping documents are problems."""
     files: list[MetadataFile] = []
     problems: list[Problem] = []

@@ -210,7 +210,7 @@ def write_all(state: State) -> None:
     (rabbit / "enabled_plugins").write_text("[].\n")
     for sub in ("glance/images", "glance/staging", "glance/tasks", "glance/locks"):
         (state.data / sub).mkdir(parents=True, exist_ok=True)
-    for sub in ("neutron/locks", "nova/controller/locks"):
+    for sub in ("neutron/locks", "nova/controller/locks", "rabbitmq"):
         (state.data / sub).mkdir(parents=True, exist_ok=True)
     for host in COMPUTE_HOSTS:
         (state.data / "nova" / host / "instances").mkdir(parents=True, exist_ok=True)

@@ -90,8 +90,9 @@ def up(state: State) -> int:
     start_and_wait(state, rest)
     say("waiting for the fake compute hosts to register")
     cloud_setup(state, "wait-computes")
+    initialise.discover_hosts(state)
+    cloud_setup(state, "wait-hypervisors")
     if fresh:
-        initialise.discover_hosts(state)
         state.initialised_marker.write_text(time.ctime() + "\n")
     clouds, config = write_outputs(state)
     say(f"phase start done in {time.monotonic() - mark:.1f} s")
@@ -114,13 +115,13 @@ def status(state: State) -> int:
     """Print PID, port and health of every service; 0 when all are healthy."""
     healthy = True
     print(f"state: {state.root}")
-    print(f"{'SERVICE':24} {'PID':>8} {'PORT':>6}  HEALTH")
+    print(f"{'SERVICE':26} {'PID':>8} {'PORT':>6}  HEALTH")
     for service in all_services(state):
         pid = procs.read_pid(state, service.name)
         ok = service.healthy(state)
         healthy &= ok
         health = "ok" if ok else ("unhealthy" if pid else "stopped")
-        print(f"{service.name:24} {pid or '-':>8} {service.port or '-':>6}  {health}")
+        print(f"{service.name:26} {pid or '-':>8} {service.port or '-':>6}  {health}")
     if not state.initialised_marker.exists():
         print("not initialised: ./tools/devcloud/devcloud up")
         healthy = False

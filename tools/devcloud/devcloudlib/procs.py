@@ -13,31 +13,41 @@ from pathlib import Path
 
 from .state import State
 
-#: Environment marker put on every process we start; checked before signalling
-#: a PID from a PID file so a recycled PID is never touched.
-MARKER = "OPENSTACK_OPS_DEVCLOUD_PROCESS"
+
+
+def _stat(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat after the command name (state is index 0)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+    except OSError:
+        return None
+
+
+def start_time(pid: int) -> int | None:
+    """Kernel start time of ``pid`` (clock ticks since boot), None if gone."""
+    fields = _stat(pid)
+    return int(fields[19]) if fields and fields[0] != "Z" else None
+
+
+def recorded(state: State, name: str) -> tuple[int, int] | None:
+    """(pid, start time) from the PID file of ``name``."""
+    try:
+        pid, started = state.pidfile(name).read_text().split()
+        return int(pid), int(started)
+    except (OSError, ValueError):
+        return None
 
 
 def read_pid(state: State, name: str) -> int | None:
-    """The PID recorded for ``name`` if that process is still ours and alive."""
-    pidfile = state.pidfile(name)
-    try:
-        pid = int(pidfile.read_text().strip())
-    except (OSError, ValueError):
-        return None
-    return pid if is_ours(state, name, pid) else None
+    """The PID recorded for ``name`` if that very process is still alive.
 
-
-def is_ours(state: State, name: str, pid: int) -> bool:
-    """Whether ``pid`` is alive and was started by this devcloud as ``name``."""
-    try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-        status = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    if status.rsplit(")", 1)[-1].split()[0] == "Z":
-        return False
-    return f"{MARKER}={state.root}:{name}".encode() in environ
+    A PID file holds the PID and the process start time, so a recycled PID
+    is never mistaken for ours.
+    """
+    entry = recorded(state, name)
+    if entry and start_time(entry[0]) == entry[1]:
+        return entry[0]
+    return None
 
 
 def start(
@@ -50,7 +60,6 @@ def start(
     """Start ``argv`` in its own session, logging to ``logs/<name>.log``."""
     full_env = dict(os.environ)
     full_env.update(env or {})
-    full_env[MARKER] = f"{state.root}:{name}"
     log = state.log(name).open("ab")
     log.write(f"\n===== devcloud start {time.ctime()}: {' '.join(argv)}\n".encode())
     log.flush()
@@ -64,30 +73,31 @@ def start(
         start_new_session=True,
     )
     log.close()
-    state.pidfile(name).write_text(f"{proc.pid}\n")
+    state.pidfile(name).write_text(f"{proc.pid} {start_time(proc.pid)}\n")
     return proc.pid
 
 
-def group_members(state: State, name: str, pgid: int) -> list[int]:
-    """PIDs of our processes in process group ``pgid`` (children included)."""
+def session_members(leader: int, since: int) -> list[int]:
+    """Live processes of the session ``leader`` started (it included).
+
+    Every service is started in a session of its own, so this finds its
+    children too (gunicorn workers, Erlang helpers) and nothing else.
+    """
     members = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z" and is_ours(state, name, int(entry.name)):
+        fields = _stat(int(entry.name))
+        if fields and fields[0] != "Z" and int(fields[3]) == leader and int(fields[19]) >= since:
             members.append(int(entry.name))
     return members
 
 
-def signal_group(state: State, name: str, pid: int, sig: signal.Signals) -> None:
-    """Send ``sig`` to every process of ours in the group led by ``pid``."""
-    for member in group_members(state, name, pid):
+def _signal_all(pids: list[int], sig: signal.Signals) -> None:
+    """Send ``sig`` to each PID that still exists."""
+    for pid in pids:
         try:
-            os.kill(member, sig)
+            os.kill(pid, sig)
         except ProcessLookupError:
             pass
 
@@ -95,21 +105,20 @@ def signal_group(state: State, name: str, pid: int, sig: signal.Signals) -> None
 def stop_many(state: State, names: list[str], timeout: float = 20.0) -> list[str]:
     """SIGTERM the named services together, SIGKILL what is left after ``timeout``.
 
-    Returns the names that were running.
+    Only processes in the sessions recorded in the PID files are signalled.
+    Returns the names that had processes.
     """
-    running = {name: pid for name in names if (pid := read_pid(state, name))}
-    for name, pid in running.items():
-        signal_group(state, name, pid, signal.SIGTERM)
+    sessions = {name: entry for name in names if (entry := recorded(state, name))}
+    running = {n: e for n, e in sessions.items() if session_members(*e)}
+    for entry in running.values():
+        _signal_all(session_members(*entry), signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not any(group_members(state, n, p) for n, p in running.items()):
-            break
+    while time.monotonic() < deadline and any(session_members(*e) for e in running.values()):
         time.sleep(0.2)
-    for name, pid in running.items():
-        if group_members(state, name, pid):
-            signal_group(state, name, pid, signal.SIGKILL)
-    for name, pid in running.items():
-        while group_members(state, name, pid):
+    for entry in running.values():
+        _signal_all(session_members(*entry), signal.SIGKILL)
+    for entry in running.values():
+        while session_members(*entry):
             time.sleep(0.1)
     for name in names:
         state.pidfile(name).unlink(missing_ok=True)

@@ -64,6 +64,7 @@ def erlang_env(state: State) -> dict[str, str]:
         "RABBITMQ_LOG_BASE": str(state.logs / "rabbitmq"),
         "RABBITMQ_PID_FILE": str(state.run / "rabbitmq-beam.pid"),
         "RABBITMQ_LOGS": "-",
+        "ERL_CRASH_DUMP": str(state.logs / "rabbitmq-erl_crash.dump"),
         "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": (
             "-kernel inet_dist_use_interface {127,0,0,1} "
             f"-kernel inet_dist_listen_min {PORTS['rabbitmq-dist']} "

@@ -39,7 +39,8 @@ PORTS = {
     "mailcatcher": 8025,
 }
 
-COMPUTE_HOSTS = ["devcloud-hv1", "devcloud-hv2"]
+#: Fake compute hosts; the seed disables the last one ("in maintenance").
+COMPUTE_HOSTS = ["devcloud-hv1", "devcloud-hv2", "devcloud-hv3"]
 DATABASES = ["keystone", "placement", "glance", "neutron", "nova_api", "nova_cell0", "nova"]
 SERVICE_USERS = ["placement", "glance", "nova", "neutron"]
 ADMIN_USER = "admin"

@@ -1,0 +1,320 @@
+"""Presets: the filter operations ``where()`` accepts, their aliases, the kinds of
+property each applies to, and how each is checked against a value.
+
+A preset is validated against the property's kind and its arguments are checked and
+normalised when ``where()`` is called, so a bad query fails before any API call.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from openstack_query.errors import PresetError
+from openstack_query.kinds import PropKind
+from openstack_query.timeutil import to_utc
+
+
+class Preset(enum.Enum):
+    """Every filter operation, by canonical name."""
+
+    EQUAL_TO = "equal_to"
+    NOT_EQUAL_TO = "not_equal_to"
+    ANY_IN = "any_in"
+    NOT_ANY_IN = "not_any_in"
+    GREATER_THAN = "greater_than"
+    GREATER_THAN_OR_EQUAL_TO = "greater_than_or_equal_to"
+    LESS_THAN = "less_than"
+    LESS_THAN_OR_EQUAL_TO = "less_than_or_equal_to"
+    OLDER_THAN = "older_than"
+    OLDER_THAN_OR_EQUAL_TO = "older_than_or_equal_to"
+    YOUNGER_THAN = "younger_than"
+    YOUNGER_THAN_OR_EQUAL_TO = "younger_than_or_equal_to"
+    MATCHES_REGEX = "matches_regex"
+    NOT_MATCHES_REGEX = "not_matches_regex"
+
+
+_ALIASES: dict[str, Preset] = {
+    "==": Preset.EQUAL_TO,
+    "=": Preset.EQUAL_TO,
+    "eq": Preset.EQUAL_TO,
+    "equal": Preset.EQUAL_TO,
+    "!=": Preset.NOT_EQUAL_TO,
+    "ne": Preset.NOT_EQUAL_TO,
+    "not_equal": Preset.NOT_EQUAL_TO,
+    "in": Preset.ANY_IN,
+    "one_of": Preset.ANY_IN,
+    "not_in": Preset.NOT_ANY_IN,
+    ">": Preset.GREATER_THAN,
+    "gt": Preset.GREATER_THAN,
+    ">=": Preset.GREATER_THAN_OR_EQUAL_TO,
+    "gte": Preset.GREATER_THAN_OR_EQUAL_TO,
+    "<": Preset.LESS_THAN,
+    "lt": Preset.LESS_THAN,
+    "<=": Preset.LESS_THAN_OR_EQUAL_TO,
+    "lte": Preset.LESS_THAN_OR_EQUAL_TO,
+    "older": Preset.OLDER_THAN,
+    "older_or_equal": Preset.OLDER_THAN_OR_EQUAL_TO,
+    "younger": Preset.YOUNGER_THAN,
+    "younger_or_equal": Preset.YOUNGER_THAN_OR_EQUAL_TO,
+    "regex": Preset.MATCHES_REGEX,
+    "matches": Preset.MATCHES_REGEX,
+    "~": Preset.MATCHES_REGEX,
+    "not_regex": Preset.NOT_MATCHES_REGEX,
+    "not_matches": Preset.NOT_MATCHES_REGEX,
+    "!~": Preset.NOT_MATCHES_REGEX,
+}
+
+_EQUALITY = frozenset({PropKind.STRING, PropKind.NUMBER, PropKind.BOOLEAN})
+_MEMBERSHIP = frozenset({PropKind.STRING, PropKind.NUMBER, PropKind.LIST})
+_NUMERIC = frozenset({PropKind.NUMBER})
+_DATES = frozenset({PropKind.DATETIME})
+_TEXT = frozenset({PropKind.STRING})
+
+#: The property kinds each preset accepts.
+KINDS: dict[Preset, frozenset[PropKind]] = {
+    Preset.EQUAL_TO: _EQUALITY,
+    Preset.NOT_EQUAL_TO: _EQUALITY,
+    Preset.ANY_IN: _MEMBERSHIP,
+    Preset.NOT_ANY_IN: _MEMBERSHIP,
+    Preset.GREATER_THAN: _NUMERIC,
+    Preset.GREATER_THAN_OR_EQUAL_TO: _NUMERIC,
+    Preset.LESS_THAN: _NUMERIC,
+    Preset.LESS_THAN_OR_EQUAL_TO: _NUMERIC,
+    Preset.OLDER_THAN: _DATES,
+    Preset.OLDER_THAN_OR_EQUAL_TO: _DATES,
+    Preset.YOUNGER_THAN: _DATES,
+    Preset.YOUNGER_THAN_OR_EQUAL_TO: _DATES,
+    Preset.MATCHES_REGEX: _TEXT,
+    Preset.NOT_MATCHES_REGEX: _TEXT,
+}
+
+DATE_PRESETS = frozenset(
+    {
+        Preset.OLDER_THAN,
+        Preset.OLDER_THAN_OR_EQUAL_TO,
+        Preset.YOUNGER_THAN,
+        Preset.YOUNGER_THAN_OR_EQUAL_TO,
+    }
+)
+COMPARISON_PRESETS = frozenset(
+    {
+        Preset.GREATER_THAN,
+        Preset.GREATER_THAN_OR_EQUAL_TO,
+        Preset.LESS_THAN,
+        Preset.LESS_THAN_OR_EQUAL_TO,
+    }
+)
+_TIME_UNITS = ("days", "hours", "minutes", "seconds")
+
+
+def resolve_preset(name: str | Preset) -> Preset:
+    """The preset named by a canonical name, an alias or the enum member itself."""
+    if isinstance(name, Preset):
+        return name
+    if not isinstance(name, str):
+        raise PresetError(f"preset must be a string, got {type(name).__name__}")
+    key = name.strip().lower()
+    try:
+        return Preset(key)
+    except ValueError:
+        pass
+    if key in _ALIASES:
+        return _ALIASES[key]
+    known = ", ".join(p.value for p in Preset)
+    raise PresetError(f"unknown preset {name!r} (known: {known})")
+
+
+@dataclass(frozen=True)
+class PresetArgs:
+    """The normalised arguments of one preset use.
+
+    ``value`` for equality and numeric comparisons, ``values`` for membership,
+    ``span`` for date presets, ``pattern`` for regexes.
+    """
+
+    value: Any = None
+    values: tuple[Any, ...] = ()
+    span: timedelta | None = None
+    pattern: re.Pattern[str] | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _coerce(value: Any, kind: PropKind, context: str) -> Any:
+    """Coerce one preset argument to the property's kind, or raise ``PresetError``."""
+    if kind is PropKind.NUMBER:
+        if isinstance(value, bool):
+            raise PresetError(f"{context}: expected a number, got {value!r}")
+        if isinstance(value, int | float):
+            return value
+        try:
+            return float(value) if "." in str(value) else int(str(value))
+        except (TypeError, ValueError):
+            raise PresetError(f"{context}: expected a number, got {value!r}") from None
+    if kind is PropKind.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "yes", "1"):
+            return True
+        if text in ("false", "no", "0"):
+            return False
+        raise PresetError(f"{context}: expected true or false, got {value!r}")
+    if value is None:
+        raise PresetError(f"{context}: a value is required")
+    return value if kind is PropKind.LIST else str(value)
+
+
+def _check_names(preset: Preset, args: Mapping[str, Any], allowed: set[str]) -> None:
+    """Reject argument names the preset does not take."""
+    unknown = sorted(set(args) - allowed)
+    if unknown:
+        raise PresetError(
+            f"preset '{preset.value}' does not take {', '.join(unknown)} "
+            f"(it takes {', '.join(sorted(allowed))})"
+        )
+
+
+def build_args(
+    preset: Preset, kind: PropKind, prop_name: str, args: Mapping[str, Any]
+) -> PresetArgs:
+    """Check and normalise ``args`` for ``preset`` on a property of ``kind``."""
+    context = f"preset '{preset.value}' on property '{prop_name}'"
+    if preset in (Preset.EQUAL_TO, Preset.NOT_EQUAL_TO) or (
+        preset in COMPARISON_PRESETS
+    ):
+        _check_names(preset, args, {"value"})
+        if "value" not in args:
+            raise PresetError(f"{context} needs 'value'")
+        return PresetArgs(value=_coerce(args["value"], kind, context), raw=args)
+    if preset in (Preset.ANY_IN, Preset.NOT_ANY_IN):
+        _check_names(preset, args, {"values"})
+        values = args.get("values")
+        if isinstance(values, str | bytes) or not isinstance(
+            values, list | tuple | set | frozenset
+        ):
+            raise PresetError(f"{context} needs 'values', a non-empty list")
+        if not values:
+            raise PresetError(f"{context}: 'values' must not be empty")
+        element_kind = PropKind.STRING if kind is PropKind.LIST else kind
+        coerced = tuple(_coerce(v, element_kind, context) for v in values)
+        return PresetArgs(values=tuple(dict.fromkeys(coerced)), raw=args)
+    if preset in DATE_PRESETS:
+        _check_names(preset, args, set(_TIME_UNITS))
+        if not args:
+            raise PresetError(
+                f"{context} needs at least one of {', '.join(_TIME_UNITS)}"
+            )
+        amounts: dict[str, float] = {}
+        for unit, amount in args.items():
+            number = _coerce(amount, PropKind.NUMBER, f"{context}, '{unit}'")
+            if number < 0:
+                raise PresetError(f"{context}: '{unit}' must not be negative")
+            amounts[unit] = number
+        return PresetArgs(span=timedelta(**amounts), raw=args)
+    # regex presets; ``regex_string`` is the earlier library's spelling.
+    _check_names(preset, args, {"regex", "regex_string"})
+    pattern = args.get("regex", args.get("regex_string"))
+    if not isinstance(pattern, str) or pattern == "":
+        raise PresetError(f"{context} needs 'regex', a non-empty string")
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise PresetError(f"{context}: invalid regex {pattern!r}: {exc}") from None
+    return PresetArgs(pattern=compiled, raw=args)
+
+
+def check_kind(preset: Preset, kind: PropKind, prop_name: str) -> None:
+    """Raise ``PresetError`` naming both when ``preset`` does not apply to ``kind``."""
+    if kind not in KINDS[preset]:
+        allowed = ", ".join(sorted(k.value for k in KINDS[preset]))
+        raise PresetError(
+            f"preset '{preset.value}' cannot be used on property '{prop_name}' "
+            f"(a {kind.value} property; '{preset.value}' applies to {allowed})"
+        )
+
+
+def _as_number(value: Any) -> float | None:
+    """A property value as a number, or None when it is not one."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def evaluate(
+    preset: Preset, kind: PropKind, args: PresetArgs, value: Any, now: datetime
+) -> bool:
+    """Whether a property ``value`` satisfies ``preset`` with ``args``.
+
+    ``now`` anchors the date presets so one run uses one instant throughout.
+    Missing values never satisfy a positive preset; negative presets are their exact
+    complement.
+    """
+    if preset is Preset.EQUAL_TO:
+        return _equal(value, args.value, kind)
+    if preset is Preset.NOT_EQUAL_TO:
+        return not _equal(value, args.value, kind)
+    if preset is Preset.ANY_IN:
+        return _member(value, args.values, kind)
+    if preset is Preset.NOT_ANY_IN:
+        return not _member(value, args.values, kind)
+    if preset in COMPARISON_PRESETS:
+        number = _as_number(value)
+        if number is None:
+            return False
+        if preset is Preset.GREATER_THAN:
+            return number > args.value
+        if preset is Preset.GREATER_THAN_OR_EQUAL_TO:
+            return number >= args.value
+        if preset is Preset.LESS_THAN:
+            return number < args.value
+        return number <= args.value
+    if preset in DATE_PRESETS:
+        moment = to_utc(value)
+        if moment is None or args.span is None:
+            return False
+        limit = now - args.span
+        if preset is Preset.OLDER_THAN:
+            return moment < limit
+        if preset is Preset.OLDER_THAN_OR_EQUAL_TO:
+            return moment <= limit
+        if preset is Preset.YOUNGER_THAN:
+            return moment > limit
+        return moment >= limit
+    assert args.pattern is not None
+    text = "" if value is None else str(value)
+    found = args.pattern.search(text) is not None
+    return found if preset is Preset.MATCHES_REGEX else not found
+
+
+def _equal(value: Any, expected: Any, kind: PropKind) -> bool:
+    """Equality by kind: numbers numerically, booleans strictly, strings exactly."""
+    if value is None:
+        return False
+    if kind is PropKind.NUMBER:
+        number = _as_number(value)
+        return number is not None and number == expected
+    if kind is PropKind.BOOLEAN:
+        return isinstance(value, bool) and value is expected
+    return str(value) == expected
+
+
+def _member(value: Any, values: tuple[Any, ...], kind: PropKind) -> bool:
+    """Membership by kind; a list property matches when any element is in ``values``."""
+    if value is None:
+        return False
+    if kind is PropKind.LIST:
+        return any(str(v) in values for v in value)
+    if kind is PropKind.NUMBER:
+        number = _as_number(value)
+        return number is not None and number in values
+    return str(value) in values

@@ -1,0 +1,581 @@
+"""The fluent ``Query``: select, where, sort_by, group_by, run, outputs, chaining.
+
+A query is built (nothing is fetched), then ``run()`` performs ONE listing of its type
+(plus at most a constant number of calls for enrichments), re-checks every filter
+locally, and keeps the rows. Sorting and grouping are computed once and reused by
+every output; they are recomputed only when the sort, grouping or columns change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openstack_query import render
+from openstack_query.connect import connection
+from openstack_query.errors import QueryError, QueryStateError, UnknownPropertyError
+from openstack_query.filters import Filter
+from openstack_query.kinds import PropKind
+from openstack_query.links import Link, find_link
+from openstack_query.presets import Preset
+from openstack_query.properties import PropertyDef
+from openstack_query.resource_type import FetchRequest, ResourceType, RunOptions
+from openstack_query.resources import resolve_type
+from openstack_query.results import (
+    GroupSpec,
+    Row,
+    SortKey,
+    group_rows,
+    sort_rows,
+)
+from openstack_query.scope import domain_id, project_ids
+from openstack_query.timeutil import utc_now
+
+_DIRECTIONS = {
+    "asc": False,
+    "ascending": False,
+    "desc": True,
+    "descending": True,
+}
+
+
+@dataclass(frozen=True)
+class _Previous:
+    """The rows of the query ``then()`` was called on, kept for joining."""
+
+    link: Link
+    rows: tuple[Row, ...]
+    columns: tuple[str, ...]
+    source: Query
+
+
+def _key_values(value: Any) -> list[Any]:
+    """Join keys of a value: a list's elements, or the value itself; never None."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, list | tuple | set | frozenset):
+        return [v for v in value if v is not None and v != ""]
+    return [value]
+
+
+class Query:
+    """A query over one resource type (see ``openstack_query.resources``)."""
+
+    def __init__(self, query_type: str | ResourceType) -> None:
+        self._type: ResourceType = resolve_type(query_type)
+        self._selected: list[str] = []
+        self._filters: list[Filter] = []
+        self._sort: list[SortKey] = []
+        self._group: GroupSpec | None = None
+        self._restriction: Filter | None = None
+        self._restricted_to_nothing = False
+        self._previous: _Previous | None = None
+        self._rows: list[Row] | None = None
+        self._extra_columns: list[str] = []
+        self._ordered: list[Row] | None = None
+        self._grouped: dict[str, list[Row]] | None = None
+        self._cloud: Any = None
+        self._options: RunOptions | None = None
+        self._loaded: set[str] = set()
+        self._max_rows: int | None = None
+        #: Rows dropped by ``max_rows`` in the last run.
+        self.truncated = 0
+        #: How many times sorting / grouping were computed (they are cached).
+        self.computations = {"sort": 0, "group": 0}
+
+    # ----------------------------------------------------------------- building
+    @property
+    def query_type(self) -> ResourceType:
+        """The resource type this query lists."""
+        return self._type
+
+    def _prop(self, name: str) -> PropertyDef:
+        return self._type.properties.get(name)
+
+    def _invalidate(self) -> None:
+        self._ordered = None
+        self._grouped = None
+
+    def select(self, *props: str | Iterable[str]) -> Query:
+        """Add output columns (additive; order of first selection is kept)."""
+        for prop in _flatten(props):
+            if self._type.properties.has(prop):
+                name = self._prop(prop).name
+            elif prop in self._extra_columns:
+                name = prop
+            else:
+                self._prop(prop)  # raises naming the type and known properties
+                continue
+            if name not in self._selected:
+                self._selected.append(name)
+        return self
+
+    def select_all(self) -> Query:
+        """Select every property of the type, in definition order."""
+        return self.select(*self._type.properties.names())
+
+    def where(self, preset: str | Preset, prop: str, **args: Any) -> Query:
+        """Add a condition (conditions are ANDed). The preset must suit the
+        property's kind; arguments are checked now, before anything runs."""
+        self._filters.append(Filter.build(preset, self._prop(prop), args))
+        return self
+
+    def sort_by(self, *keys: str | tuple[str, str] | Sequence[str]) -> Query:
+        """Add sort keys: ``"prop"``, ``"prop:desc"`` or ``("prop", "asc"|"desc")``;
+        the first key is the most significant; ties keep their order."""
+        for key in keys:
+            column, descending = self._parse_sort_key(key)
+            self._sort.append(SortKey(column, descending))
+        self._invalidate()
+        return self
+
+    def _parse_sort_key(self, key: Any) -> tuple[str, bool]:
+        if isinstance(key, str):
+            column, _, direction = key.partition(":")
+        elif isinstance(key, list | tuple) and len(key) == 2:
+            column, direction = str(key[0]), str(key[1])
+        else:
+            raise QueryError(
+                f"sort_by: {key!r} is not 'prop', 'prop:desc' or ('prop', 'asc'|'desc')"
+            )
+        direction = (direction or "asc").strip().lower()
+        if direction not in _DIRECTIONS:
+            raise QueryError(
+                f"sort_by: direction {direction!r} for {column!r} is not asc or desc"
+            )
+        return self._column(column.strip()), _DIRECTIONS[direction]
+
+    def _column(self, name: str) -> str:
+        """A property's canonical name, or a chained column's name as given."""
+        if self._type.properties.has(name):
+            return self._prop(name).name
+        if "." in name:
+            return name  # a chained column, checked when results are computed
+        self._prop(name)  # raises UnknownPropertyError
+        return name
+
+    def group_by(
+        self,
+        prop: str,
+        ranges: Mapping[str, Iterable[Any]] | None = None,
+        include_ungrouped: bool = True,
+    ) -> Query:
+        """Group results by a column's value, or into named ``ranges`` of values
+        (``{"group": [values]}``); rows in no range go to ``ungrouped`` when
+        ``include_ungrouped``."""
+        column = self._column(prop)
+        checked: dict[str, tuple[Any, ...]] | None = None
+        if ranges is not None:
+            if not isinstance(ranges, Mapping) or not ranges:
+                raise QueryError("group_by: ranges must be a non-empty mapping")
+            checked = {}
+            seen: dict[str, str] = {}
+            for name, values in ranges.items():
+                values = tuple(_flatten([values]))
+                for v in values:
+                    if str(v) in seen:
+                        raise QueryError(
+                            f"group_by: value {v!r} is in both ranges "
+                            f"{seen[str(v)]!r} and {name!r}"
+                        )
+                    seen[str(v)] = str(name)
+                checked[str(name)] = values
+        self._group = GroupSpec(column, checked, include_ungrouped)
+        self._invalidate()
+        return self
+
+    # ------------------------------------------------------------------ running
+    def columns(self) -> list[str]:
+        """Output columns: the selection (or the type's defaults), then chained
+        columns in the order they were added."""
+        base = list(self._selected or self._type.default_select)
+        return base + [c for c in self._extra_columns if c not in base]
+
+    def _needed_props(self) -> list[PropertyDef]:
+        names = [c for c in self.columns() if self._type.properties.has(c)]
+        names += [k.column for k in self._sort if self._type.properties.has(k.column)]
+        if self._group and self._type.properties.has(self._group.column):
+            names.append(self._group.column)
+        props = [self._prop(n) for n in names]
+        props += [f.prop for f in self._all_filters()]
+        return props
+
+    def _all_filters(self) -> list[Filter]:
+        return self._filters + ([self._restriction] if self._restriction else [])
+
+    def run(
+        self,
+        cloud_account_or_conn: Any,
+        all_projects: bool = False,
+        from_projects: Sequence[str] | None = None,
+        as_admin: bool = False,
+        from_domain: str | None = None,
+        max_rows: int | None = None,
+    ) -> Query:
+        """Fetch and filter. ``cloud_account_or_conn`` is an openstacksdk connection
+        or a clouds.yaml cloud name. ``all_projects`` and ``from_projects`` (names or
+        ids) are mutually exclusive; ``from_domain`` scopes users and projects;
+        ``max_rows`` keeps only the first rows after sorting."""
+        if all_projects and from_projects:
+            raise QueryError("all_projects and from_projects are mutually exclusive")
+        if max_rows is not None and (
+            isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1
+        ):
+            raise QueryError(f"max_rows must be a positive integer, got {max_rows!r}")
+        self._cloud = cloud_account_or_conn
+        self._max_rows = max_rows
+        with connection(cloud_account_or_conn) as conn:
+            options = RunOptions(
+                now=utc_now(),
+                all_projects=bool(all_projects),
+                project_ids=project_ids(conn, from_projects) if from_projects else None,
+                as_admin=bool(as_admin),
+                domain_id=domain_id(conn, from_domain) if from_domain else None,
+            )
+            self._options = options
+            enrichments = frozenset(
+                p.enrichment for p in self._needed_props() if p.enrichment
+            )
+            filters = tuple(self._all_filters())
+            if self._restricted_to_nothing:
+                items = []
+            else:
+                items = self._type.fetch(
+                    conn, FetchRequest(filters, options, enrichments)
+                )
+            self._loaded = set(enrichments)
+        rows = [
+            Row(item)
+            for item in items
+            if all(f.matches(item, options.now) for f in filters)
+            and self._in_scope(item, options)
+        ]
+        self._extra_columns = []
+        if self._previous is not None:
+            rows = self._join_previous(rows, self._previous)
+        self._rows = rows
+        self._invalidate()
+        return self
+
+    def _in_scope(self, item: Any, options: RunOptions) -> bool:
+        """Local re-check of the run scope (project and domain) where the type has
+        the property, so a scope filter the API ignored cannot leak rows."""
+        props = self._type.properties
+        if options.project_ids is not None:
+            key = "project_id" if self._type.name == "servers" else None
+            key = "owner" if self._type.name == "images" else key
+            key = "id" if self._type.name == "projects" else key
+            if (
+                key is not None
+                and props.get(key).value(item) not in options.project_ids
+            ):
+                return False
+        if options.domain_id is not None and self._type.name in ("users", "projects"):
+            return props.get("domain_id").value(item) == options.domain_id
+        return True
+
+    # ---------------------------------------------------------------- results
+    def _require_run(self, action: str) -> list[Row]:
+        if self._rows is None:
+            raise QueryStateError(f"run() the query before {action}")
+        return self._rows
+
+    def value(self, row: Row, column: str) -> Any:
+        """The value of ``column`` for ``row`` (a property or a chained column)."""
+        if column in row.extra or column in self._extra_columns:
+            return row.extra.get(column)
+        if self._type.properties.has(column):
+            return self._prop(column).value(row.item)
+        raise UnknownPropertyError(
+            f"{self._type.name} has no property or chained column {column!r}"
+        )
+
+    def _kind(self, column: str) -> PropKind | None:
+        if self._type.properties.has(column):
+            return self._prop(column).kind
+        return None
+
+    def _ensure_enrichments(self, columns: Iterable[str]) -> None:
+        """Load enrichments a column selected after ``run()`` needs (one batched
+        call, never per item)."""
+        rows = self._require_run("reading results")
+        missing = {
+            self._prop(c).enrichment
+            for c in columns
+            if self._type.properties.has(c) and self._prop(c).enrichment
+        } - self._loaded
+        if not missing:
+            return
+        if self._type.enrich is None or "servers" in missing:
+            raise QueryStateError(
+                f"{', '.join(sorted(missing))} data was not loaded: select the "
+                "property before run()"
+            )
+        assert self._options is not None
+        with connection(self._cloud) as conn:
+            for enrichment in sorted(missing):
+                self._type.enrich(
+                    conn, [r.item for r in rows], enrichment, self._options
+                )
+                self._loaded.add(enrichment)
+
+    def ordered_rows(self) -> list[Row]:
+        """The rows sorted and capped by ``max_rows`` (computed once)."""
+        rows = self._require_run("reading results")
+        if self._ordered is None:
+            self._ensure_enrichments(k.column for k in self._sort)
+            self.computations["sort"] += 1
+            ordered = (
+                sort_rows(rows, self._sort, self.value, self._kind)
+                if self._sort
+                else list(rows)
+            )
+            if self._max_rows is not None and len(ordered) > self._max_rows:
+                self.truncated = len(ordered) - self._max_rows
+                ordered = ordered[: self._max_rows]
+            else:
+                self.truncated = 0
+            self._ordered = ordered
+        return self._ordered
+
+    def grouped_rows(self) -> dict[str, list[Row]] | None:
+        """The ordered rows split by ``group_by`` (computed once), or None."""
+        if self._group is None:
+            return None
+        if self._grouped is None:
+            ordered = self.ordered_rows()
+            self._ensure_enrichments([self._group.column])
+            self.computations["group"] += 1
+            self._grouped = group_rows(ordered, self._group, self.value, self._kind)
+        return self._grouped
+
+    def __len__(self) -> int:
+        return len(self.ordered_rows())
+
+    def _selected_groups(
+        self, groups: Sequence[str] | None
+    ) -> dict[str | None, list[Row]]:
+        grouped = self.grouped_rows()
+        if grouped is None:
+            if groups:
+                raise QueryStateError("groups= given but the query is not grouped")
+            return {None: self.ordered_rows()}
+        if groups is None:
+            return dict(grouped)
+        unknown = [g for g in groups if g not in grouped]
+        if unknown:
+            raise QueryError(
+                f"unknown group(s) {', '.join(map(repr, unknown))} "
+                f"(groups: {', '.join(grouped)})"
+            )
+        return {g: grouped[g] for g in groups}
+
+    def _tables(
+        self, groups: Sequence[str] | None
+    ) -> tuple[list[str], dict[str | None, list[list[Any]]]]:
+        columns = self.columns()
+        self._ensure_enrichments(columns)
+        selected = self._selected_groups(groups)
+        return columns, {
+            name: [[self.value(r, c) for c in columns] for r in rows]
+            for name, rows in selected.items()
+        }
+
+    # ---------------------------------------------------------------- outputs
+    def to_props(
+        self, flatten: bool = False, groups: Sequence[str] | None = None
+    ) -> list[dict[str, Any]] | dict[str, Any]:
+        """Rows as dicts (column -> value); grouped queries give ``{group: rows}``.
+        ``flatten`` gives ``{column: [values]}`` instead (per group when grouped)."""
+        columns, tables = self._tables(groups)
+
+        def shape(rows: list[list[Any]]) -> Any:
+            if flatten:
+                return {c: [row[i] for row in rows] for i, c in enumerate(columns)}
+            return [dict(zip(columns, row, strict=True)) for row in rows]
+
+        if None in tables:
+            return shape(tables[None])
+        return {str(name): shape(rows) for name, rows in tables.items()}
+
+    def to_objects(
+        self, groups: Sequence[str] | None = None
+    ) -> list[Any] | dict[str, list[Any]]:
+        """The openstacksdk objects of the results (grouped like ``to_props``)."""
+        selected = self._selected_groups(groups)
+        if None in selected:
+            return [r.item.raw for r in selected[None]]
+        return {str(n): [r.item.raw for r in rows] for n, rows in selected.items()}
+
+    def to_string(
+        self,
+        title: str | None = None,
+        groups: Sequence[str] | None = None,
+        include_group_titles: bool = True,
+        tablefmt: str = "grid",
+    ) -> str:
+        """Plain-text table(s) via ``tabulate`` (``tablefmt`` as tabulate takes)."""
+        columns, tables = self._tables(groups)
+        return render.to_string(
+            columns,
+            tables,
+            title,
+            include_group_titles,
+            tablefmt,
+            self._group.column if self._group else None,
+        )
+
+    def to_html(
+        self,
+        title: str | None = None,
+        groups: Sequence[str] | None = None,
+        include_group_titles: bool = True,
+    ) -> str:
+        """Escaped HTML table(s), suitable for an email body."""
+        columns, tables = self._tables(groups)
+        return render.to_html(
+            columns,
+            tables,
+            title,
+            include_group_titles,
+            self._group.column if self._group else None,
+        )
+
+    def to_csv(
+        self, path: str | Path | None = None, groups: Sequence[str] | None = None
+    ) -> str:
+        """CSV text (a leading ``group`` column when grouped); also written to
+        ``path`` when given."""
+        columns, tables = self._tables(groups)
+        text = render.to_csv(columns, tables)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def to_json(self, pretty: bool = False, groups: Sequence[str] | None = None) -> str:
+        """``to_props()`` as JSON text."""
+        return render.to_json(self.to_props(groups=groups), pretty=pretty)
+
+    # ---------------------------------------------------------------- chaining
+    def then(
+        self, query_type: str | ResourceType, keep_previous_results: bool = True
+    ) -> Query:
+        """A new query of ``query_type`` restricted to the items linked to this
+        query's results (all of them, grouped or not). With
+        ``keep_previous_results`` each new row also carries the linked previous
+        row's columns (``<type>.<column>``), one row per linked pair."""
+        rows = self.ordered_rows()
+        target = resolve_type(query_type)
+        link = find_link(self._type, target)
+        self._ensure_enrichments([link.source_prop])
+        keys = self._keys(rows, link.source_prop)
+        nxt = Query(target)
+        target_prop = target.properties.get(link.target_prop)
+        if keys:
+            nxt._restriction = Filter.build(
+                Preset.ANY_IN, target_prop, {"values": keys}
+            )
+        else:
+            nxt._restricted_to_nothing = True
+        if keep_previous_results:
+            nxt._previous = _Previous(link, tuple(rows), tuple(self.columns()), self)
+        return nxt
+
+    def _keys(self, rows: Iterable[Row], column: str) -> list[str]:
+        keys: dict[str, None] = {}
+        for row in rows:
+            for key in _key_values(self.value(row, column)):
+                keys[str(key)] = None
+        return list(keys)
+
+    def _join_previous(self, rows: list[Row], previous: _Previous) -> list[Row]:
+        """One row per (new row, linked previous row); columns prefixed with the
+        previous type's label."""
+        source = previous.source
+        index: dict[str, list[Row]] = {}
+        for prev in previous.rows:
+            for key in _key_values(source.value(prev, previous.link.source_prop)):
+                index.setdefault(str(key), []).append(prev)
+        names = [
+            c if "." in c else f"{source.query_type.label}.{c}"
+            for c in previous.columns
+        ]
+        joined: list[Row] = []
+        for row in rows:
+            matches: list[Row] = []
+            for key in _key_values(self.value(row, previous.link.target_prop)):
+                for prev in index.get(str(key), []):
+                    if not any(prev is m for m in matches):
+                        matches.append(prev)
+            for prev in matches or [None]:
+                extra = dict(row.extra)
+                for name, column in zip(names, previous.columns, strict=True):
+                    extra[name] = None if prev is None else source.value(prev, column)
+                joined.append(Row(row.item, extra))
+        self._extra_columns = [n for n in names if n not in self._extra_columns]
+        return joined
+
+    def append_from(
+        self, query_type: str | ResourceType, cloud: Any, *props: str
+    ) -> Query:
+        """Add linked resources' properties to every row as ``<type>.<prop>``
+        columns: one listing of the linked type restricted to the linked keys,
+        joined in memory. Many-to-one keeps every row; to-many links give lists."""
+        rows = self._require_run("append_from()")
+        target = resolve_type(query_type)
+        link = find_link(self._type, target)
+        wanted = [target.properties.get(p) for p in _flatten(props)]
+        if not wanted:
+            raise QueryError("append_from needs at least one property to add")
+        self._ensure_enrichments([link.source_prop])
+        keys = self._keys(rows, link.source_prop)
+        index: dict[str, list[Row]] = {}
+        linked = Query(target)
+        if keys:
+            linked._restriction = Filter.build(
+                Preset.ANY_IN, target.properties.get(link.target_prop), {"values": keys}
+            )
+            linked.select(*(p.name for p in wanted))
+            options = self._options
+            assert options is not None
+            servers = target.name == "servers"
+            linked.run(
+                cloud,
+                all_projects=options.all_projects if servers else False,
+                from_projects=list(options.project_ids or []) if servers else None,
+                as_admin=options.as_admin,
+            )
+            for trow in linked._rows or []:
+                for key in _key_values(linked.value(trow, link.target_prop)):
+                    index.setdefault(str(key), []).append(trow)
+        for row in rows:
+            matches: list[Row] = []
+            for key in _key_values(self.value(row, link.source_prop)):
+                for trow in index.get(str(key), []):
+                    if not any(trow is m for m in matches):
+                        matches.append(trow)
+            for prop in wanted:
+                name = f"{target.label}.{prop.name}"
+                values = [prop.value(m.item) for m in matches]
+                row.extra[name] = (
+                    values if link.many else (values[0] if values else None)
+                )
+        for prop in wanted:
+            name = f"{target.label}.{prop.name}"
+            if name not in self._extra_columns:
+                self._extra_columns.append(name)
+        self._invalidate()
+        return self
+
+
+def _flatten(values: Iterable[Any]) -> list[Any]:
+    """Flatten one level of lists/tuples in variadic arguments."""
+    flat: list[Any] = []
+    for value in values:
+        if isinstance(value, list | tuple | set | frozenset):
+            flat.extend(value)
+        else:
+            flat.append(value)
+    return flat

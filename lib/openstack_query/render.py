@@ -1,0 +1,115 @@
+"""Turning result tables into text, HTML, CSV and JSON.
+
+Every renderer receives the same thing: the column names in selection order and,
+per group (or one unnamed group), the rows as lists of values in that order.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tabulate import tabulate
+
+Table = list[list[Any]]
+
+
+def cell_text(value: Any) -> str:
+    """A value as table text: empty for missing, compact JSON for lists and dicts."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, sort_keys=True, default=str, separators=(", ", ": "))
+    return str(value)
+
+
+def to_string(
+    columns: Sequence[str],
+    groups: Mapping[str | None, Table],
+    title: str | None = None,
+    include_group_titles: bool = True,
+    tablefmt: str = "grid",
+    group_column: str | None = None,
+) -> str:
+    """Plain-text tables (``tabulate``), one per group, with optional titles."""
+    parts: list[str] = []
+    if title:
+        parts.append(title)
+    for name, rows in groups.items():
+        if name is not None and include_group_titles:
+            label = f"{group_column}: {name}" if group_column else str(name)
+            parts.append(f"{label} ({len(rows)})")
+        text_rows = [[cell_text(v) for v in row] for row in rows]
+        parts.append(
+            tabulate(
+                text_rows,
+                headers=list(columns),
+                tablefmt=tablefmt,
+                disable_numparse=True,
+            )
+            if text_rows
+            else "(no results)"
+        )
+    return "\n\n".join(parts) + "\n"
+
+
+def to_html(
+    columns: Sequence[str],
+    groups: Mapping[str | None, Table],
+    title: str | None = None,
+    include_group_titles: bool = True,
+    group_column: str | None = None,
+) -> str:
+    """HTML tables for an email body; every title, header and cell is escaped."""
+    parts: list[str] = []
+    if title:
+        parts.append(f"<h3>{html.escape(title)}</h3>")
+    for name, rows in groups.items():
+        if name is not None and include_group_titles:
+            label = f"{group_column}: {name}" if group_column else str(name)
+            parts.append(f"<h4>{html.escape(label)} ({len(rows)})</h4>")
+        if not rows:
+            parts.append("<p>(no results)</p>")
+            continue
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+        body = "".join(
+            "<tr>"
+            + "".join(f"<td>{html.escape(cell_text(v))}</td>" for v in row)
+            + "</tr>"
+            for row in rows
+        )
+        parts.append(
+            '<table border="1" cellspacing="0" cellpadding="4">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+    return "\n".join(parts) + "\n"
+
+
+def to_csv(
+    columns: Sequence[str],
+    groups: Mapping[str | None, Table],
+    group_column: str | None = None,
+) -> str:
+    """CSV text with a header row; grouped results get a leading ``group`` column."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    grouped = any(name is not None for name in groups)
+    writer.writerow((["group"] if grouped else []) + list(columns))
+    for name, rows in groups.items():
+        for row in rows:
+            cells = [cell_text(v) for v in row]
+            writer.writerow(([name] if grouped else []) + cells)
+    return buffer.getvalue()
+
+
+def to_json(data: Any, pretty: bool = False) -> str:
+    """JSON text; dates and other non-JSON values become strings."""
+    if pretty:
+        return json.dumps(data, indent=2, sort_keys=False, default=str)
+    return json.dumps(data, separators=(",", ":"), default=str)

@@ -1,0 +1,46 @@
+"""Host aggregates (Nova): one listing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openstack_query.kinds import PropKind
+from openstack_query.properties import Item, PropertyDef, PropertySet, attr
+from openstack_query.resource_type import FetchRequest, ResourceType
+from openstack_query.resources.common import collect
+
+PROPERTIES = PropertySet(
+    "aggregates",
+    [
+        PropertyDef("id", PropKind.STRING, attr("id"), ("aggregate_id",)),
+        PropertyDef("uuid", PropKind.STRING, attr("uuid"), ("aggregate_uuid",)),
+        PropertyDef("name", PropKind.STRING, attr("name"), ("aggregate_name",)),
+        PropertyDef(
+            "availability_zone",
+            PropKind.STRING,
+            attr("availability_zone"),
+            ("aggregate_availability_zone", "az"),
+        ),
+        PropertyDef("hosts", PropKind.LIST, attr("hosts", []), ("aggregate_hosts",)),
+        PropertyDef(
+            "metadata", PropKind.MAPPING, attr("metadata", {}), ("aggregate_metadata",)
+        ),
+        PropertyDef("created_at", PropKind.DATETIME, attr("created_at"), ()),
+    ],
+)
+
+
+def fetch(conn: Any, request: FetchRequest) -> list[Item]:
+    """Nova lists every aggregate in one response."""
+    return collect(conn.compute.aggregates(), "aggregates")
+
+
+AGGREGATES = ResourceType(
+    name="aggregates",
+    query_name="AGGREGATE_QUERY",
+    label="aggregate",
+    aliases=("aggregate_query", "aggregate", "host_aggregates"),
+    properties=PROPERTIES,
+    default_select=("id", "name", "availability_zone", "hosts"),
+    fetch=fetch,
+)

@@ -1,0 +1,224 @@
+"""The JupyterHub actions end to end: the pack's entry point, injected client, a real
+hub (``jupyterhub_server``)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from src.workflow_actions import WorkflowActions
+from st2tests.base import BaseActionTestCase
+
+from jupyter_api.client import JupyterHubClient
+from jupyter_api.environment import JupyterEnv
+from jupyter_api.models import format_time
+
+if TYPE_CHECKING:
+    from jupyterhub_server import RunningHub
+
+pytest_plugins = ["jupyterhub_server"]
+
+
+class JupyterActionsTest(BaseActionTestCase):
+    """Each test runs actions the way StackStorm would, by workflow name."""
+
+    action_cls = WorkflowActions
+    hub: RunningHub
+
+    @pytest.fixture(autouse=True)
+    def _hub(self, jupyterhub: RunningHub) -> None:
+        self.hub = jupyterhub
+        self.prefix = f"a{secrets.token_hex(3)}"
+
+    def config(self) -> dict[str, Any]:
+        common = {"url": self.hub.url, "token": self.hub.admin_token}
+        return {
+            "jupyter_envs": [
+                {"name": "local", **common},
+                {"name": "guarded", **common, "protected": True},
+                {"name": "small", **common, "max_unconfirmed_deletes": 2},
+            ]
+        }
+
+    def run_action(self, workflow: str, **params: Any) -> tuple[bool, Any]:
+        """Run ``workflow`` through the entry point: (succeeded, result)."""
+        params.setdefault("jupyter_env", "local")
+        action = self.get_action_instance(config=self.config())
+        outcome = action.run(workflow=workflow, **params)
+        if isinstance(outcome, tuple):
+            return outcome
+        return True, outcome
+
+    def client(self) -> JupyterHubClient:
+        return JupyterHubClient(
+            JupyterEnv(name="local", url=self.hub.url, token=self.hub.admin_token)
+        )
+
+    def statuses(self, result: dict[str, Any], key: str = "status") -> dict[str, str]:
+        return {row["user"]: row[key] for row in result["users"]}
+
+    def test_prepare_creates_users_and_starts_servers_then_is_idempotent(self) -> None:
+        ok, result = self.run_action(
+            "jupyter.prepare_users", user=self.prefix, first_index=1, last_index=3
+        )
+        again_ok, again = self.run_action(
+            "jupyter.prepare_users", user=self.prefix, first_index=1, last_index=3
+        )
+
+        names = [f"{self.prefix}-{i}" for i in (1, 2, 3)]
+        assert ok, result
+        assert self.statuses(result, "account") == dict.fromkeys(names, "created")
+        assert self.statuses(result, "server") == dict.fromkeys(names, "started")
+        with self.client() as hub:
+            assert {hub.get_user(n).server.value for n in names} == {"running"}
+        assert again_ok, again
+        assert self.statuses(again, "account") == dict.fromkeys(names, "unchanged")
+        assert self.statuses(again, "server") == dict.fromkeys(names, "unchanged")
+
+    def test_start_fast_spawn_with_wait(self) -> None:
+        self.run_action("jupyter.create_users", user=self.prefix)
+        ok, result = self.run_action(
+            "jupyter.start_servers", user=self.prefix, wait=True
+        )
+        assert ok, result
+        assert self.statuses(result) == {self.prefix: "started"}
+
+    def test_slow_spawn_pending_then_timeout_then_rerun_finishes(self) -> None:
+        slow = [f"{self.hub.slow_prefix}{self.prefix}-{i}" for i in (1, 2)]
+        self.run_action("jupyter.create_users", users=slow)
+
+        ok1, pending = self.run_action("jupyter.start_servers", user=slow[0])
+        ok2, timed_out = self.run_action(
+            "jupyter.start_servers", users=slow, wait=True, wait_timeout=1
+        )
+        ok3, finished = self.run_action(
+            "jupyter.start_servers", users=slow, wait=True, wait_timeout=120
+        )
+
+        assert ok1, pending
+        assert self.statuses(pending) == {slow[0]: "pending"}
+        assert not ok2
+        assert self.statuses(timed_out) == dict.fromkeys(slow, "failed")
+        assert "still starting after 1 s" in timed_out["summary"]
+        assert timed_out["summary"].startswith("2 of 2 failed")
+        assert ok3, finished
+        assert self.statuses(finished) == dict.fromkeys(slow, "started")
+
+    def test_stop_then_stop_again_is_unchanged(self) -> None:
+        self.run_action("jupyter.prepare_users", user=self.prefix)
+        ok, stopped = self.run_action("jupyter.stop_servers", user=self.prefix)
+        with self.client() as hub:
+            hub.wait_for_servers([], timeout=1)
+        ok_again, again = self.run_action("jupyter.stop_servers", user=self.prefix)
+        assert ok, stopped
+        assert self.statuses(stopped)[self.prefix] in ("stopped", "stopping")
+        assert ok_again, again
+        if self.statuses(stopped)[self.prefix] == "stopped":
+            assert self.statuses(again) == {self.prefix: "unchanged"}
+
+    def test_stop_of_an_unknown_user_fails_naming_it(self) -> None:
+        ok, result = self.run_action("jupyter.stop_servers", user=f"{self.prefix}-none")
+        assert not ok
+        assert f"has no user '{self.prefix}-none'" in result["users"][0]["error"]
+
+    def test_delete_is_a_dry_run_by_default_and_deletes_running_users(self) -> None:
+        self.run_action("jupyter.prepare_users", user=self.prefix)
+        ok, plan = self.run_action(
+            "jupyter.delete_users", users=[self.prefix, f"{self.prefix}-absent"]
+        )
+        with self.client() as hub:
+            assert hub.get_user(self.prefix) is not None
+        ok_del, deleted = self.run_action(
+            "jupyter.delete_users",
+            users=[self.prefix, f"{self.prefix}-absent"],
+            dry_run=False,
+        )
+
+        assert ok, plan
+        assert plan["dry_run"] is True
+        assert plan["confirm_required"] is False
+        assert self.statuses(plan) == {
+            self.prefix: "would_delete",
+            f"{self.prefix}-absent": "unchanged",
+        }
+        assert ok_del, deleted
+        assert self.statuses(deleted)[self.prefix] == "deleted"
+        with self.client() as hub:
+            assert hub.get_user(self.prefix) is None
+
+    def test_protected_env_needs_confirm_naming_it(self) -> None:
+        self.run_action("jupyter.create_users", user=self.prefix)
+        refused_ok, refused = self.run_action(
+            "jupyter.delete_users",
+            jupyter_env="guarded",
+            user=self.prefix,
+            dry_run=False,
+        )
+        wrong_ok, wrong = self.run_action(
+            "jupyter.delete_users",
+            jupyter_env="guarded",
+            user=self.prefix,
+            dry_run=False,
+            confirm="local",
+        )
+        with self.client() as hub:
+            assert hub.get_user(self.prefix) is not None
+        ok, deleted = self.run_action(
+            "jupyter.delete_users",
+            jupyter_env="guarded",
+            user=self.prefix,
+            dry_run=False,
+            confirm="guarded",
+        )
+
+        assert not refused_ok
+        assert "parameter 'confirm'" in refused["error"]
+        assert "'guarded' is protected" in refused["error"]
+        assert not wrong_ok
+        assert "does not name the jupyter_env 'guarded'" in wrong["error"]
+        assert ok, deleted
+        assert self.statuses(deleted) == {self.prefix: "deleted"}
+
+    def test_more_users_than_the_cap_need_confirm(self) -> None:
+        self.run_action(
+            "jupyter.create_users", user=self.prefix, first_index=0, last_index=2
+        )
+        ok, result = self.run_action(
+            "jupyter.delete_users",
+            jupyter_env="small",
+            user=self.prefix,
+            first_index=0,
+            last_index=2,
+            dry_run=False,
+        )
+        assert not ok
+        assert "more than its max_unconfirmed_deletes (2)" in result["error"]
+
+    def test_list_inactive_users_with_last_activity(self) -> None:
+        old = format_time(datetime.now(UTC) - timedelta(days=45))
+        names = [f"{self.prefix}-{i}" for i in range(3)]
+        self.run_action("jupyter.create_users", users=names)
+        with self.client() as hub:
+            hub.set_activity(names[0], old)
+
+        ok, inactive = self.run_action(
+            "jupyter.list_users", inactive_days=30, name_prefix=self.prefix
+        )
+        ok_all, everyone = self.run_action(
+            "jupyter.list_users", name_prefix=self.prefix
+        )
+
+        assert ok, inactive
+        assert [u["name"] for u in inactive["users"]] == [names[0]]
+        assert inactive["users"][0]["last_activity"] == old
+        assert inactive["users"][0]["idle_days"] >= 45
+        assert ok_all, everyone
+        assert [u["name"] for u in everyone["users"]] == names
+        assert everyone["users"][1]["last_activity"] is None
+
+    def test_unknown_environment_fails_naming_the_parameter(self) -> None:
+        ok, result = self.run_action("jupyter.list_users", jupyter_env="nope")
+        assert not ok
+        assert "parameter 'jupyter_env'" in result["error"]
