@@ -136,9 +136,11 @@ class _RateLimiter:
 def _is_connection_loss(exc: BaseException) -> bool:
     """Whether ``exc`` means the connection is gone (rather than the message being
     refused on a connection that still works)."""
-    if isinstance(exc, smtplib.SMTPServerDisconnected | OSError):
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
         return True
-    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421
+    if isinstance(exc, smtplib.SMTPException):  # (a subclass of OSError)
+        return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421
+    return isinstance(exc, OSError)  # socket errors and timeouts
 
 
 def describe_error(exc: BaseException) -> str:

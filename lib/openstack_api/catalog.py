@@ -118,6 +118,29 @@ def discover(
         return result
     result.endpoint = data.url
     result.version = _version_str(data.api_version)
-    result.min_version = _version_str(data.min_microversion)
-    result.max_version = _version_str(data.max_microversion)
+    if data.max_microversion:
+        result.min_version = _version_str(data.min_microversion)
+        result.max_version = _version_str(data.max_microversion)
+    else:
+        result.min_version, result.max_version = _version_range(conn, data)
     return result
+
+
+def _version_range(conn: Connection, data: Any) -> tuple[str | None, str | None]:
+    """For services without microversions: the lowest and highest API versions the
+    service lists within the current major version (e.g. image 2.0 to 2.17). Reuses
+    the discovery document already fetched, so it costs no request."""
+    try:
+        listed = data.get_all_version_string_data(conn.session, conn.current_project_id)
+    except ks_exceptions.ClientException:
+        return None, None
+    major = data.api_version[0] if data.api_version else None
+    versions = sorted(
+        tuple(int(part) for part in v.version.split("."))
+        for v in listed
+        if v.version and v.version.split(".")[0].isdigit()
+    )
+    same_major = [v for v in versions if major is None or v[0] == major]
+    if not same_major:
+        return None, None
+    return _version_str(same_major[0]), _version_str(same_major[-1])

@@ -107,12 +107,13 @@ def derived(key: str, default: Any = None) -> Callable[[Item], Any]:
 
 
 def raw_body(resource: Any) -> dict[str, Any]:
-    """The body attributes of an openstacksdk resource (or a plain dict)."""
-    if isinstance(resource, dict):
-        return resource
+    """The body attributes of an openstacksdk resource (or a plain dict), as the
+    API sent them (openstacksdk resources are dicts too, but of converted values)."""
     body_attrs = getattr(resource, "_body", None)
     attributes = getattr(body_attrs, "attributes", None)
     if isinstance(attributes, dict):
         return attributes
+    if isinstance(resource, dict):
+        return resource
     to_dict = getattr(resource, "to_dict", None)
     return to_dict() if callable(to_dict) else {}

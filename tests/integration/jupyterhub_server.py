@@ -7,9 +7,10 @@ spawner running JupyterHub's tiny mock single-user server, the pure-Python
 service tokens: ``admin_token`` (the admin role, what the pack's ``jupyter_envs`` need)
 and ``reader_token`` (only ``list:users`` and ``read:users``, for the 403 test).
 
-Users whose name starts with ``slow_prefix`` spawn slowly: their spawner command
-sleeps ``slow_seconds`` before starting the server, longer than the hub's
-``slow_spawn_timeout``, so starting them answers 202 (pending) and callers must wait.
+Users whose name starts with ``slow_prefix`` spawn slowly: their spawner command waits
+until ``RunningHub.release(name)`` is called (or ``slow_seconds`` pass) before starting
+the server. Starting them answers 202 (pending) after the hub's ``slow_spawn_timeout``,
+and they stay pending until released, so tests of waiting do not depend on timing.
 
 Test modules use it as a pytest plugin (``pytest_plugins = ["jupyterhub_server"]``), so
 the session-scoped ``jupyterhub`` fixture below exists once and one hub serves them all.
@@ -40,14 +41,18 @@ import requests
 
 START_TIMEOUT = 60.0
 SLOW_PREFIX = "slow-"
-SLOW_SECONDS = 6.0
+SLOW_SECONDS = 50.0
 #: The hub answers 202 (pending) when a spawn takes longer than this.
-SLOW_SPAWN_TIMEOUT = 4
+SLOW_SPAWN_TIMEOUT = 3
 
 _SPAWN_WRAPPER = """\
 import os, sys, time
-if os.environ.get("JUPYTERHUB_USER", "").startswith({prefix!r}):
-    time.sleep({seconds!r})
+user = os.environ.get("JUPYTERHUB_USER", "")
+if user.startswith({prefix!r}):
+    release = os.path.join({release_dir!r}, user)
+    deadline = time.monotonic() + {seconds!r}
+    while not os.path.exists(release) and time.monotonic() < deadline:
+        time.sleep(0.1)
 os.execv(sys.executable, [sys.executable, "-m", "jupyterhub.tests.mocksu", *sys.argv[1:]])
 """
 
@@ -113,6 +118,11 @@ class RunningHub:
         """Base of the REST API."""
         return f"{self.url}/hub/api"
 
+    def release(self, *names: str) -> None:
+        """Let the pending spawns of these slow users go on."""
+        for name in names:
+            (self.directory / "release" / name).touch()
+
     def log(self) -> str:
         """The hub's log so far (for failure messages)."""
         path = self.directory / "jupyterhub.log"
@@ -138,11 +148,16 @@ def start_hub(
 ) -> RunningHub:
     """Start a hub in a fresh temp dir and wait until its API answers."""
     directory = Path(tempfile.mkdtemp(prefix="jupyterhub-"))
+    (directory / "release").mkdir()
     port = port or free_port()
     admin_token = admin_token or secrets.token_hex(24)
     reader_token = secrets.token_hex(24)
     (directory / "spawn.py").write_text(
-        _SPAWN_WRAPPER.format(prefix=slow_prefix, seconds=slow_seconds)
+        _SPAWN_WRAPPER.format(
+            prefix=slow_prefix,
+            seconds=slow_seconds,
+            release_dir=str(directory / "release"),
+        )
     )
     (directory / "jupyterhub_config.py").write_text(
         _CONFIG.format(

@@ -93,6 +93,7 @@ class JupyterActionsTest(BaseActionTestCase):
         ok2, timed_out = self.run_action(
             "jupyter.start_servers", users=slow, wait=True, wait_timeout=1
         )
+        self.hub.release(*slow)
         ok3, finished = self.run_action(
             "jupyter.start_servers", users=slow, wait=True, wait_timeout=120
         )
@@ -105,6 +106,8 @@ class JupyterActionsTest(BaseActionTestCase):
         assert timed_out["summary"].startswith("2 of 2 failed")
         assert ok3, finished
         assert self.statuses(finished) == dict.fromkeys(slow, "started")
+        with self.client() as hub:
+            assert {hub.get_user(n).server.value for n in slow} == {"running"}
 
     def test_stop_then_stop_again_is_unchanged(self) -> None:
         self.run_action("jupyter.prepare_users", user=self.prefix)

@@ -50,9 +50,7 @@ def test_imported_names_are_not_workflows(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_parameters_split_into_operator_and_injected() -> None:
-    def sample(
-        conn, smtp_account, store, name: str, dry_run: bool = True
-    ):
+    def sample(conn, smtp_account, store, name: str, dry_run: bool = True):
         return None
 
     assert operator_parameters(sample) == ["name", "dry_run"]

@@ -76,6 +76,16 @@ ROLE_ASSIGNMENTS: list[tuple[str, str, str, str]] = [
     ("user", "grace", "student-labs", "member"),
 ]
 
+#: User each project's servers and image uploads are made as (a member there).
+PROJECT_OPERATORS: dict[str, str] = {
+    PROTECTED_PROJECT: "alice",
+    IMMUTABLE_PROJECT: "frank",
+    "web-shop": "carol",
+    "legacy-apps": "frank",
+    "data-science": "grace",
+    "student-labs": "judy",
+}
+
 LEGACY_FLAVOR = "m1.legacy"
 GPU_FLAVOR = "g1.gpu.large"
 
@@ -106,13 +116,26 @@ SHARED_IMAGE = "ds-notebook-base"
 
 #: Images; ``owner`` None means the admin project. Data is tiny RAW bytes.
 IMAGES: list[dict[str, object]] = [
-    {"name": "cirros-0.6", "visibility": "public", "owner": None, "properties": {"os_distro": "cirros"}},
-    {"name": "ubuntu-24.04", "visibility": "public", "owner": None, "properties": {"os_distro": "ubuntu"}},
+    {
+        "name": "cirros-0.6",
+        "visibility": "public",
+        "owner": None,
+        "properties": {"os_distro": "cirros"},
+        "age_days": 500,
+    },
+    {
+        "name": "ubuntu-24.04",
+        "visibility": "public",
+        "owner": None,
+        "properties": {"os_distro": "ubuntu"},
+        "age_days": 420,
+    },
     {
         "name": LEGACY_IMAGE,
         "visibility": "public",
         "owner": None,
         "properties": {"os_distro": "centos", "decommission": "true"},
+        "age_days": 900,
     },
     {
         "name": SHARED_IMAGE,
@@ -120,6 +143,7 @@ IMAGES: list[dict[str, object]] = [
         "owner": "data-science",
         "members": ["student-labs"],
         "properties": {"os_distro": "ubuntu"},
+        "age_days": 60,
     },
 ]
 IMAGE_BYTES = 64 * 1024

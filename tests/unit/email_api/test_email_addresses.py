@@ -9,9 +9,7 @@ from pack_common import InputError
 
 
 def test_a_single_string_is_one_address_not_characters() -> None:
-    assert parse_address_list("user@example.org", "to") == [
-        Address("user@example.org")
-    ]
+    assert parse_address_list("user@example.org", "to") == [Address("user@example.org")]
 
 
 def test_apostrophes_and_plus_signs_are_valid() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ssl
-from pathlib import Path
 
 from email_api.account import SMTPAccount
 from email_api.connection import tls_context
@@ -42,12 +41,3 @@ def test_verify_false_turns_verification_off() -> None:
     context = tls_context(SMTPAccount.from_config({**ENTRY, "verify": False}))
     assert context.verify_mode is ssl.CERT_NONE
     assert context.check_hostname is False
-
-
-def test_cacert_is_the_trust_store(tmp_path: Path) -> None:
-    from smtp_cert import write_cert
-
-    cert = write_cert(tmp_path)
-    context = tls_context(SMTPAccount.from_config({**ENTRY, "cacert": str(cert)}))
-    assert context.verify_mode is ssl.CERT_REQUIRED
-    assert len(context.get_ca_certs()) == 1

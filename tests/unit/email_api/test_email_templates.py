@@ -210,10 +210,12 @@ def test_missing_or_broken_files_are_found_by_check(tmp_path: Path) -> None:
     (tmp_path / "registry.yaml").write_text("templates:\n  extra:\n    subject: x\n")
     (tmp_path / "extra.txt.j2").write_text("{% if %}\n")
     registry = TemplateRegistry(tmp_path)
-    with pytest.raises(TemplateError, match="template 'extra': .*extra.txt.j2 line 1"):
+    with pytest.raises(
+        TemplateError, match=r"template 'extra': .*extra\.txt\.j2 line 1"
+    ):
         registry.check()
     (tmp_path / "extra.txt.j2").write_text("fine\n")
-    with pytest.raises(TemplateError, match="file extra.html.j2 not found"):
+    with pytest.raises(TemplateError, match=r"file extra\.html\.j2 not found"):
         registry.check()
 
 

@@ -46,13 +46,30 @@ def scripted_conn(endpoints: dict[str, Any]) -> Any:
         get_auth_args=lambda: {"auth_url": "http://127.0.0.1:5000/v3"},
     )
     return SimpleNamespace(
-        session=ScriptedSession(endpoints), config=config, authorize=lambda: "token"
+        session=ScriptedSession(endpoints),
+        config=config,
+        authorize=lambda: "token",
+        current_project_id="p1",
     )
 
 
-def endpoint(url: str, version: tuple, lo: tuple | None, hi: tuple | None) -> Any:
+def endpoint(
+    url: str,
+    version: tuple,
+    lo: tuple | None,
+    hi: tuple | None,
+    listed: tuple[str, ...] = (),
+) -> Any:
+    """Endpoint data as keystoneauth discovery returns it; ``listed`` are the version
+    strings of the service's version document."""
     return SimpleNamespace(
-        url=url, api_version=version, min_microversion=lo, max_microversion=hi
+        url=url,
+        api_version=version,
+        min_microversion=lo,
+        max_microversion=hi,
+        get_all_version_string_data=lambda session, project_id: [
+            SimpleNamespace(version=v) for v in listed
+        ],
     )
 
 
@@ -61,6 +78,13 @@ def test_reports_identity_and_version_ranges() -> None:
         {
             "compute": endpoint("http://127.0.0.1:8774/v2.1", (2, 1), (2, 1), (2, 96)),
             "identity": endpoint("http://127.0.0.1:5000/v3", (3, 14), None, None),
+            "image": endpoint(
+                "http://127.0.0.1:9292/v2",
+                (2, 17),
+                None,
+                None,
+                listed=("1.1", "2.0", "2.9", "2.17"),
+            ),
         }
     )
     result = check(conn)
@@ -73,7 +97,10 @@ def test_reports_identity_and_version_ranges() -> None:
     assert compute["endpoint"] == "http://127.0.0.1:8774/v2.1"
     assert (compute["min_version"], compute["max_version"]) == ("2.1", "2.96")
     assert result["services"]["identity"]["version"] == "3.14"
-    assert result["summary"] == "2 services, all reachable"
+    image = result["services"]["image"]
+    # without microversions the range is the listed versions of the current major
+    assert (image["min_version"], image["max_version"]) == ("2.0", "2.17")
+    assert result["summary"] == "3 services, all reachable"
     assert isinstance(result["round_trip_ms"], float)
 
 

@@ -121,7 +121,7 @@ class State:
     def secrets(self) -> dict[str, str]:
         """Passwords of this state directory, generated once and kept."""
         path = self.root / "secrets.json"
-        names = ["db", "rabbit", "admin", "member", "service"]
+        names = ["db", "rabbit", "admin", "member", "service", "seed"]
         known: dict[str, str] = {}
         if path.exists():
             known = json.loads(path.read_text())

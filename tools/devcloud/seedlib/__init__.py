@@ -1,0 +1,1 @@
+"""Creation of the seeded estate (runs in the services virtualenv, needs openstacksdk)."""
