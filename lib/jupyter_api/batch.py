@@ -42,11 +42,16 @@ class ItemResult:
         return data
 
 
+def count_statuses(items: Sequence[ItemResult]) -> str:
+    """``"2 created, 1 unchanged"`` (failures left out), or ``"none"``."""
+    counts = Counter(i.status for i in items)
+    return ", ".join(f"{n} {s}" for s, n in counts.items() if s != FAILED) or "none"
+
+
 def summarise(items: Sequence[ItemResult], what: str = "users") -> str:
     """``"3 users: 2 created, 1 unchanged"``, or with failures
     ``"1 of 3 failed: course-2 (reason); 2 created"``."""
-    counts = Counter(i.status for i in items)
-    others = ", ".join(f"{n} {s}" for s, n in counts.items() if s != FAILED)
+    others = count_statuses(items) if any(not i.failed for i in items) else ""
     failed = [i for i in items if i.failed]
     if not failed:
         return f"{len(items)} {what}: {others or 'nothing to do'}"

@@ -194,12 +194,17 @@ def prepare_users(
             row["error"] = error
         rows.append(row)
     failed = [r for r in rows if "error" in r]
+    summary = (
+        f"{len(rows)} users: accounts {batch.count_statuses(accounts)}; "
+        f"servers {batch.count_statuses(list(servers.values()))}"
+    )
+    if failed:
+        shown = "; ".join(f"{r['user']} ({r['error']})" for r in failed[:5])
+        more = f"; and {len(failed) - 5} more" if len(failed) > 5 else ""
+        summary = f"{len(failed)} of {len(rows)} failed: {shown}{more}; {summary}"
     result = {
         "jupyter_env": jupyter_hub.env.name,
-        "summary": (
-            f"accounts: {batch.summarise(accounts)}; servers: "
-            f"{batch.summarise(list(servers.values()), 'servers')}"
-        ),
+        "summary": summary,
         "failed": len(failed),
         "users": rows,
     }

@@ -3,7 +3,7 @@
 ``SMTPTestServer`` runs aiosmtpd in its own thread in one of three modes: ``plain``,
 ``starttls`` (STARTTLS required, AUTH required) or ``ssl`` (implicit TLS, AUTH
 required). The TLS certificate is self-signed and made on the fly with
-``cryptography`` (SAN: IP 127.0.0.1 and localhost). Everything that arrives is kept
+``cryptography`` (SAN: IP 127.0.0.1 and localhost unless ``cert_names`` says else). Everything that arrives is kept
 in ``messages`` (envelope and parsed content); ``connections`` counts the client
 connections.
 
@@ -48,12 +48,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def make_self_signed_cert(directory: Path, common_name: str = "localhost") -> Path:
+DEFAULT_CERT_NAMES = (HOST, "localhost")
+
+
+def make_self_signed_cert(
+    directory: Path, names: tuple[str, ...] = DEFAULT_CERT_NAMES
+) -> Path:
     """Write ``cert.pem`` and ``key.pem`` into ``directory``: a self-signed
-    certificate valid for IP 127.0.0.1 and DNS localhost. Returns the cert path
-    (which is also the CA file a client must trust)."""
+    certificate whose subject alternative names are ``names`` (IP addresses or DNS
+    names). Returns the cert path (also the CA file a client must trust)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
     now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
@@ -64,12 +69,7 @@ def make_self_signed_cert(directory: Path, common_name: str = "localhost") -> Pa
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(
-            x509.SubjectAlternativeName(
-                [
-                    x509.IPAddress(ipaddress.ip_address(HOST)),
-                    x509.DNSName("localhost"),
-                ]
-            ),
+            x509.SubjectAlternativeName([_general_name(n) for n in names]),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -88,6 +88,14 @@ def make_self_signed_cert(directory: Path, common_name: str = "localhost") -> Pa
     return cert_path
 
 
+def _general_name(name: str) -> x509.GeneralName:
+    """An IP address or DNS name entry of a subject alternative name."""
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
 @dataclass
 class Received:
     """One message the server accepted."""
@@ -99,8 +107,9 @@ class Received:
 
     @property
     def message(self) -> EmailMessage:
-        """The parsed message."""
-        parsed = email.message_from_bytes(self.data, policy=email.policy.default)
+        """The parsed message, line ends normalised to LF as a mail store would."""
+        data = self.data.replace(b"\r\n", b"\n")
+        parsed = email.message_from_bytes(data, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         return parsed
 
@@ -165,6 +174,7 @@ class SMTPTestServer:
         users: dict[str, str] | None = None,
         drop_after: int | None = None,
         drops: int | None = 1,
+        cert_names: tuple[str, ...] = DEFAULT_CERT_NAMES,
     ) -> None:
         if mode != "plain" and cert_dir is None:
             raise ValueError(f"mode {mode!r} needs cert_dir for its certificate")
@@ -182,7 +192,7 @@ class SMTPTestServer:
         kwargs: dict[str, Any] = {"hostname": HOST, "port": self.port}
         if mode != "plain":
             assert cert_dir is not None
-            self.cert_path = make_self_signed_cert(cert_dir)
+            self.cert_path = make_self_signed_cert(cert_dir, cert_names)
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(self.cert_path, cert_dir / "key.pem")
             kwargs.update(authenticator=self._authenticate, auth_required=True)

@@ -47,7 +47,7 @@ def test_aliases_resolve(alias: str, preset: Preset) -> None:
 
 
 def test_unknown_preset_lists_known() -> None:
-    with pytest.raises(PresetError, match="unknown preset 'about'.*equal_to"):
+    with pytest.raises(PresetError, match=r"unknown preset 'about'.*equal_to"):
         resolve_preset("about")
 
 

@@ -68,6 +68,8 @@ def keystone(state: State) -> Sections:
         "DEFAULT": {"debug": False},
         "database": {"connection": state.db_url("keystone")},
         "token": {"provider": "fernet"},
+        # Cheap password hashing: every authentication of the devcloud is faster.
+        "identity": {"password_hash_rounds": 4},
         "fernet_tokens": {"key_repository": keys / "fernet-keys"},
         "fernet_receipts": {"key_repository": keys / "fernet-keys"},
         "credential": {"key_repository": keys / "credential-keys"},

@@ -59,7 +59,7 @@ def _wait(ctx: SeedContext, server_id: str, check, what: str, timeout: float = 1
         server = ctx.admin.compute.get_server(server_id)
         if check(server):
             return server
-        if server.status == "ERROR" or time.monotonic() > deadline:
+        if server.status == "ERROR" or time.monotonic() > deadline:  # unexpected ERROR
             raise RuntimeError(f"server {server.name}: waiting for {what}, got {server.status}")
         time.sleep(0.5)
 
@@ -83,10 +83,10 @@ def seed_servers(ctx: SeedContext) -> None:
             created[spec["name"]] = server.id
         ctx.ids("servers")[spec["name"]] = {"id": server.id}
     specs = {str(s["name"]): s for s in data.SERVERS}
-    for name, server_id in created.items():
+    for server_id in created.values():
         _wait(ctx, server_id, lambda s: s.status == "ACTIVE", "ACTIVE")
-    for name, server_id in created.items():
-        _place_and_set_state(ctx, server_id, specs[name])
+    _place(ctx, created, specs)
+    _set_states(ctx, created, specs)
     for name, entry in ctx.ids("servers").items():
         server = ctx.admin.compute.get_server(entry["id"])
         entry.update(
@@ -98,21 +98,33 @@ def seed_servers(ctx: SeedContext) -> None:
         )
 
 
-def _place_and_set_state(ctx: SeedContext, server_id: str, spec: dict) -> None:
-    """Live-migrate to the wanted host, then stop or mark ERROR."""
+def _place(ctx: SeedContext, created: dict[str, str], specs: dict[str, dict]) -> None:
+    """Live-migrate every new server not on its wanted host, all at once."""
     compute = ctx.admin.compute
-    server = compute.get_server(server_id)
-    if server.compute_host != spec["host"]:
-        compute.live_migrate_server(server, host=spec["host"], block_migration="auto")
+    moving = {}
+    for name, server_id in created.items():
+        if compute.get_server(server_id).compute_host != specs[name]["host"]:
+            compute.live_migrate_server(server_id, host=specs[name]["host"], block_migration="auto")
+            moving[name] = server_id
+    for name, server_id in moving.items():
+        host = specs[name]["host"]
         _wait(
             ctx,
             server_id,
-            lambda s: s.compute_host == spec["host"] and s.status == "ACTIVE",
-            f"live migration to {spec['host']}",
+            lambda s, host=host: s.compute_host == host and s.status == "ACTIVE",
+            f"live migration to {host}",
         )
-    if spec["status"] == "SHUTOFF":
-        compute.stop_server(server_id)
-        _wait(ctx, server_id, lambda s: s.status == "SHUTOFF", "SHUTOFF")
-    elif spec["status"] == "ERROR":
-        compute.reset_server_state(server_id, "error")
-        _wait(ctx, server_id, lambda s: True, "ERROR")
+
+
+def _set_states(ctx: SeedContext, created: dict[str, str], specs: dict[str, dict]) -> None:
+    """Stop the SHUTOFF servers and mark the ERROR ones."""
+    compute = ctx.admin.compute
+    for name, server_id in created.items():
+        if specs[name]["status"] == "SHUTOFF":
+            compute.stop_server(server_id)
+        elif specs[name]["status"] == "ERROR":
+            compute.reset_server_state(server_id, "error")
+    for name, server_id in created.items():
+        wanted = specs[name]["status"]
+        if wanted != "ERROR":
+            _wait(ctx, server_id, lambda s, wanted=wanted: s.status == wanted, wanted)

@@ -1,0 +1,175 @@
+"""Shared validation and execution for the search actions (``workflows.search``).
+
+Turns action parameters into a Query, validating every input first and raising
+``InputError`` naming the parameter, then renders the result as the requested
+output type (strings for to_string/to_html/to_csv/to_json, data otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from openstack.connection import Connection
+
+from openstack_query import PropKind, Query, QueryError, resolve_type
+from pack_common import InputError
+
+OUTPUT_TYPES = ("to_string", "to_html", "to_csv", "to_json", "to_props", "to_objects")
+MEMBERSHIP_PRESETS = ("any_in", "not_any_in")
+REGEX_PRESETS = ("matches_regex", "not_matches_regex")
+DATE_PRESETS = (
+    "older_than",
+    "older_than_or_equal_to",
+    "younger_than",
+    "younger_than_or_equal_to",
+)
+EXPRESSION_PRESETS = (
+    "greater_than",
+    "greater_than_or_equal_to",
+    "less_than",
+    "less_than_or_equal_to",
+    "equal_to",
+    "not_equal_to",
+)
+_SEARCHABLE_KINDS = {
+    "property": (PropKind.STRING, PropKind.NUMBER, PropKind.LIST),
+    "regex": (PropKind.STRING,),
+    "datetime": (PropKind.DATETIME,),
+    "expression": (PropKind.NUMBER,),
+}
+
+
+def searchable(type_name: str, search: str) -> list[str]:
+    """Properties of ``type_name`` a ``search`` kind (property, regex, datetime,
+    expression) applies to; the action YAML enums list the same."""
+    kinds = _SEARCHABLE_KINDS[search]
+    return [p.name for p in resolve_type(type_name).properties if p.kind in kinds]
+
+
+def selectable(type_name: str) -> list[str]:
+    """Every property of ``type_name``, for ``properties_to_select``."""
+    return resolve_type(type_name).properties.names()
+
+
+@dataclass
+class Common:
+    """The parameters every search action shares."""
+
+    properties_to_select: Sequence[str] | None = None
+    output_type: str = "to_string"
+    group_by: str | None = None
+    sort_by: Sequence[str] | None = None
+    max_rows: int | None = None
+    run_args: dict[str, Any] = field(default_factory=dict)
+
+
+def check_property(type_name: str, search: str, prop: Any) -> str:
+    """``property_to_search_by`` resolved for ``search``, or ``InputError``."""
+    allowed = searchable(type_name, search)
+    rtype = resolve_type(type_name)
+    if isinstance(prop, str) and rtype.properties.has(prop):
+        name = rtype.properties.get(prop).name
+        if name in allowed:
+            return name
+    raise InputError(
+        "property_to_search_by",
+        f"{prop!r} is not a {search}-searchable {rtype.label} property "
+        f"(one of: {', '.join(allowed)})",
+    )
+
+
+def check_choice(parameter: str, value: Any, choices: Sequence[str]) -> str:
+    """``value`` when it is one of ``choices``, else ``InputError``."""
+    if value not in choices:
+        raise InputError(parameter, f"{value!r} is not one of {', '.join(choices)}")
+    return str(value)
+
+
+def check_values(values: Any) -> list[str]:
+    """A non-empty list of non-empty strings for ``values``."""
+    if isinstance(values, str):
+        values = [v.strip() for v in values.split(",")]
+    if not isinstance(values, list | tuple) or not values:
+        raise InputError("values", "give at least one value")
+    cleaned = [str(v) for v in values if v is not None and str(v) != ""]
+    if len(cleaned) != len(values):
+        raise InputError("values", "values must not be empty")
+    return cleaned
+
+
+def scope_args(
+    all_projects: bool = False,
+    from_projects: Sequence[str] | None = None,
+    from_domain: str | None = None,
+) -> dict[str, Any]:
+    """``run()`` keyword arguments for the scope parameters, validated."""
+    if all_projects and from_projects:
+        raise InputError(
+            "from_projects", "cannot be combined with all_projects=true; choose one"
+        )
+    if from_projects is not None and not isinstance(from_projects, list | tuple):
+        raise InputError("from_projects", "must be a list of project names or ids")
+    args: dict[str, Any] = {"all_projects": bool(all_projects)}
+    if from_projects:
+        args["from_projects"] = [str(p) for p in from_projects]
+    if from_domain:
+        args["from_domain"] = str(from_domain)
+    return args
+
+
+def build(type_name: str, common: Common) -> Query:
+    """A query with the shared parameters applied, each validated by name."""
+    query = Query(type_name)
+    check_choice("output_type", common.output_type, OUTPUT_TYPES)
+    if common.max_rows is not None and (
+        isinstance(common.max_rows, bool)
+        or not isinstance(common.max_rows, int)
+        or common.max_rows < 1
+    ):
+        raise InputError(
+            "max_rows", f"must be a positive integer, got {common.max_rows!r}"
+        )
+    for parameter, action in (
+        (
+            "properties_to_select",
+            lambda: query.select(*(common.properties_to_select or [])),
+        ),
+        ("sort_by", lambda: query.sort_by(*(common.sort_by or []))),
+        ("group_by", lambda: common.group_by and query.group_by(common.group_by)),
+    ):
+        try:
+            action()
+        except QueryError as exc:
+            raise InputError(parameter, str(exc)) from exc
+    return query
+
+
+def add_filter(query: Query, preset: str, prop: str, **args: Any) -> None:
+    """``query.where(...)`` with errors reported against the search parameters."""
+    try:
+        query.where(preset, prop, **args)
+    except QueryError as exc:
+        raise InputError("property_to_search_by", str(exc)) from exc
+
+
+def execute(conn: Connection, query: Query, common: Common) -> Any:
+    """Run ``query`` on the injected connection and render ``output_type``."""
+    query.run(conn, max_rows=common.max_rows, **common.run_args)
+    output = common.output_type
+    if output == "to_objects":
+        objects = query.to_objects()
+        if isinstance(objects, dict):
+            return {g: [_plain(o) for o in objs] for g, objs in objects.items()}
+        return [_plain(o) for o in objects]
+    if output == "to_props":
+        return query.to_props()
+    if output == "to_json":
+        return query.to_json()
+    return getattr(query, output)()
+
+
+def _plain(resource: Any) -> dict[str, Any]:
+    """An openstacksdk resource as a plain JSON-serialisable dict."""
+    return resource.to_dict(computed=False)
