@@ -10,6 +10,7 @@ particular action.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import os
 import sys
@@ -119,4 +120,6 @@ class WorkflowActions(Action):
             )
         if name == "store":
             return ActionServiceStore(self.action_service)
+        if name == "pack_config":
+            return copy.deepcopy(dict(config))
         raise ConfigError(f"no injection is defined for parameter {name!r}")

@@ -54,6 +54,11 @@ INJECTIONS: dict[str, Injection] = {
         None,
         "key-value store backed by the StackStorm datastore",
     ),
+    "pack_config": Injection(
+        "pack_config",
+        None,
+        "the pack config (StackStorm fills schema defaults), read-only by convention",
+    ),
 }
 
 #: Action parameters that exist only to feed an injected value.

@@ -92,7 +92,10 @@ def seed(clouds: dict[str, Any]) -> dict[str, Any]:
     """The seeded estate recorded by ``devcloud seed`` (names, ids, expected answers)."""
     path = state_dir() / "seed.json"
     if not path.exists():
-        pytest.fail(f"devcloud is not seeded: ./tools/devcloud/devcloud seed (no {path})", pytrace=False)
+        pytest.fail(
+            f"devcloud is not seeded: ./tools/devcloud/devcloud seed (no {path})",
+            pytrace=False,
+        )
     return json.loads(path.read_text())
 
 
@@ -125,7 +128,7 @@ def cleanup() -> Iterator[Callable[..., None]]:
             func(*args)
         except exceptions.NotFoundException:
             pass
-        except Exception as error:  # noqa: BLE001 - report every failed cleanup
+        except Exception as error:
             errors.append(f"{getattr(func, '__name__', func)}{args}: {error}")
     if errors:
         pytest.fail("cleanup failed: " + "; ".join(errors))

@@ -31,7 +31,9 @@ def test_project_user_role_group_read_back(
     # Read back as admin.
     assert identity.get_user(user.id).email == email
     assert identity.check_user_in_group(user, group)
-    assignments = list(identity.role_assignments(user_id=user.id, scope_project_id=project.id))
+    assignments = list(
+        identity.role_assignments(user_id=user.id, scope_project_id=project.id)
+    )
     assert [a.role["id"] for a in assignments] == [member.id]
 
     # Read back as the new ordinary user, where policy allows it.

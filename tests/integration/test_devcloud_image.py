@@ -41,4 +41,7 @@ def test_image_shared_to_another_project(
     seen = user_conn.image.get_image(image.id)
     assert (seen.name, seen.owner) == (image.name, admin_conn.current_project_id)
     assert image.id in {i.id for i in user_conn.image.images()}
-    assert b"".join(user_conn.image.download_image(seen, stream=True).iter_content(65536)) == DATA
+    assert (
+        b"".join(user_conn.image.download_image(seen, stream=True).iter_content(65536))
+        == DATA
+    )

@@ -153,6 +153,17 @@ class WorkflowActionsTest(BaseActionTestCase):
         self.assertIn("parameter 'smtp_account'", result["error"])
         self.assertIn("default_smtp_account", result["error"])
 
+    def test_pack_config_injection_is_a_copy(self) -> None:
+        def reads_config(pack_config: dict[str, Any]) -> list[str]:
+            names = [c["name"] for c in pack_config["clouds"]]
+            pack_config["clouds"].clear()  # must not affect the action's config
+            return names
+
+        with mock.patch.dict(sys.modules, _workflows(reads_config=reads_config)):
+            action = self.get_action_instance(CONFIG)
+            self.assertEqual(action.run(workflow="fake.reads_config"), ["prod"])
+        self.assertEqual(len(CONFIG["clouds"]), 1)
+
     def test_smtp_jupyter_and_store_injection(self) -> None:
         def everything(
             smtp_account: Any, jupyter_hub: Any, store: Any, note: str

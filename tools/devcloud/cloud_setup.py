@@ -14,8 +14,6 @@ import sys
 import time
 
 import openstack
-from openstack.connection import Connection
-
 from devcloudlib.state import (
     ADMIN_PROJECT,
     ADMIN_USER,
@@ -28,6 +26,7 @@ from devcloudlib.state import (
     SERVICE_USERS,
     State,
 )
+from openstack.connection import Connection
 
 #: Catalog entries: service name -> (type, URL).
 CATALOG = {
@@ -64,7 +63,9 @@ def ensure_project(conn: Connection, name: str, description: str) -> object:
     )
 
 
-def ensure_user(conn: Connection, name: str, password: str, project: object, **extra) -> object:
+def ensure_user(
+    conn: Connection, name: str, password: str, project: object, **extra
+) -> object:
     """A user in the Default domain; its password is (re)set to ``password``."""
     user = conn.identity.find_user(name, domain_id="default")
     if user is None:
@@ -132,7 +133,9 @@ def wait_computes(state: State, timeout: float = 180.0) -> None:
 
     def check() -> tuple[bool, str]:
         services = {
-            s.host: s.state for s in conn.compute.services() if s.binary == "nova-compute"
+            s.host: s.state
+            for s in conn.compute.services()
+            if s.binary == "nova-compute"
         }
         providers = {rp.name for rp in conn.placement.resource_providers()}
         done = all(services.get(h) == "up" and h in providers for h in COMPUTE_HOSTS)

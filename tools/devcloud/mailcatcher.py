@@ -30,7 +30,7 @@ class SaveToDirectory:
         self.directory = directory
         self.counter = itertools.count(1)
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd API)
+    async def handle_DATA(self, server, session, envelope) -> str:
         """Store the message and print ``from -> to: subject``."""
         data = envelope.original_content or envelope.content
         if isinstance(data, str):
@@ -60,9 +60,14 @@ def main() -> None:
     if args.port <= 0:
         parser.error("--port must be a real port (aiosmtpd cannot use port 0)")
     args.dir.mkdir(parents=True, exist_ok=True)
-    controller = Controller(SaveToDirectory(args.dir), hostname="127.0.0.1", port=args.port)
+    controller = Controller(
+        SaveToDirectory(args.dir), hostname="127.0.0.1", port=args.port
+    )
     controller.start()
-    print(f"mailcatcher listening on 127.0.0.1:{args.port}, storing mail in {args.dir}", flush=True)
+    print(
+        f"mailcatcher listening on 127.0.0.1:{args.port}, storing mail in {args.dir}",
+        flush=True,
+    )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -29,7 +29,9 @@ def anchor_time(path) -> dt.datetime:
         previous = json.loads(path.read_text()).get("anchor")
         if previous:
             return dt.datetime.fromisoformat(previous.rstrip("Z"))
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(
+        tzinfo=None, minute=0, second=0, microsecond=0
+    )
 
 
 def main() -> None:

@@ -24,7 +24,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("up", help="install, initialise (first run) and start everything")
     sub.add_parser("down", help="stop every process the devcloud started")
     sub.add_parser("status", help="PID, port and health of each service")
-    sub.add_parser("reset", help="stop, wipe the state (not the venv), initialise again")
+    sub.add_parser(
+        "reset", help="stop, wipe the state (not the venv), initialise again"
+    )
     sub.add_parser("seed", help="create the deterministic test estate (idempotent)")
     logs = sub.add_parser("logs", help="print one service's log")
     logs.add_argument("service")
@@ -57,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "logs":
             return lifecycle.print_log(state, args.service)
         if args.command == "seed":
-            if lifecycle.status(state) != 0:
+            if not lifecycle.all_healthy(state):
                 fail("devcloud is not running: ./tools/devcloud/devcloud up")
                 return 1
             return lifecycle.run_in_venv(state, "seed.py", [])

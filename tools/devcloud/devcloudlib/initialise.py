@@ -39,7 +39,9 @@ def run_logged(
             cwd=str(state.root),
         )
     if result.returncode not in ok_codes:
-        raise InitError(f"{argv[0]} {argv[-1]} failed (exit {result.returncode}): see {log_path}")
+        raise InitError(
+            f"{argv[0]} {argv[-1]} failed (exit {result.returncode}): see {log_path}"
+        )
 
 
 def init_mariadb_datadir(state: State) -> None:
@@ -132,7 +134,11 @@ def _keystone(state: State) -> None:
 
 def _placement(state: State) -> None:
     conf = f"--config-file={state.etc / 'placement' / 'placement.conf'}"
-    run_logged(state, "init-placement", [str(state.bin("placement-manage")), conf, "db", "sync"])
+    run_logged(
+        state,
+        "init-placement",
+        [str(state.bin("placement-manage")), conf, "db", "sync"],
+    )
 
 
 def _glance(state: State) -> None:
@@ -156,7 +162,10 @@ def _neutron(state: State) -> None:
 
 
 def _nova(state: State) -> None:
-    manage = [str(state.bin("nova-manage")), f"--config-file={state.etc / 'nova' / 'nova.conf'}"]
+    manage = [
+        str(state.bin("nova-manage")),
+        f"--config-file={state.etc / 'nova' / 'nova.conf'}",
+    ]
     run_logged(state, "init-nova", [*manage, "api_db", "sync"])
     run_logged(state, "init-nova", [*manage, "cell_v2", "map_cell0"])
     # Exit code 2: the cell exists already (a re-run after an interrupted init).
@@ -179,5 +188,8 @@ def sync_schemas(state: State) -> None:
 
 def discover_hosts(state: State) -> None:
     """Map the fake compute hosts into cell1."""
-    manage = [str(state.bin("nova-manage")), f"--config-file={state.etc / 'nova' / 'nova.conf'}"]
+    manage = [
+        str(state.bin("nova-manage")),
+        f"--config-file={state.etc / 'nova' / 'nova.conf'}",
+    ]
     run_logged(state, "init-nova", [*manage, "cell_v2", "discover_hosts", "--verbose"])

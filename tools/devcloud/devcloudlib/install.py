@@ -55,14 +55,18 @@ def ensure_apt_packages() -> None:
     # devcloud runs private instances on its own ports.
     own_policy = not POLICY_RC_D.exists()
     if own_policy:
-        POLICY_RC_D.write_text("#!/bin/sh\n# written by tools/devcloud/devcloud\nexit 101\n")
+        POLICY_RC_D.write_text(
+            "#!/bin/sh\n# written by tools/devcloud/devcloud\nexit 101\n"
+        )
         POLICY_RC_D.chmod(0o755)
     try:
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         install = ["apt-get", "install", "-y", "--no-install-recommends", *APT_PACKAGES]
         if subprocess.run(install, env=env, stdout=subprocess.DEVNULL).returncode != 0:
             say("apt-get install failed; running apt-get update and retrying")
-            subprocess.run(["apt-get", "update"], env=env, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                ["apt-get", "update"], env=env, check=True, stdout=subprocess.DEVNULL
+            )
             subprocess.run(install, env=env, check=True, stdout=subprocess.DEVNULL)
     finally:
         if own_policy:
@@ -76,7 +80,11 @@ def _driver_digest() -> str:
     """Hash of the ML2 driver sources, to reinstall it when they change."""
     digest = hashlib.sha256()
     for path in sorted((TOOL_DIR / "ml2_driver").rglob("*")):
-        if path.is_file() and "egg-info" not in str(path) and path.suffix in (".py", ".toml"):
+        if (
+            path.is_file()
+            and "egg-info" not in str(path)
+            and path.suffix in (".py", ".toml")
+        ):
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -89,7 +97,14 @@ def ensure_venv(state: State) -> None:
         say(f"creating the services virtualenv {state.venv} (pip install, ~80 s)")
         if not state.python.exists():
             subprocess.run([sys.executable, "-m", "venv", str(state.venv)], check=True)
-        pip = [str(state.python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        pip = [
+            str(state.python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+        ]
         subprocess.run([*pip, "--upgrade", "pip", "setuptools", "wheel"], check=True)
         subprocess.run([*pip, *PIP_PACKAGES], check=True)
         marker.write_text(wanted)
@@ -105,7 +120,9 @@ def ensure_ml2_driver(state: State) -> None:
     say("installing the devcloud ML2 mechanism driver into the services virtualenv")
     build = state.root / "build" / "ml2_driver"
     shutil.rmtree(build, ignore_errors=True)
-    shutil.copytree(TOOL_DIR / "ml2_driver", build, ignore=shutil.ignore_patterns("*.egg-info"))
+    shutil.copytree(
+        TOOL_DIR / "ml2_driver", build, ignore=shutil.ignore_patterns("*.egg-info")
+    )
     subprocess.run(
         [
             str(state.python),

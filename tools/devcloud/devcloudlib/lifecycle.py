@@ -22,12 +22,16 @@ class StartError(RuntimeError):
 def tail(state: State, name: str, lines: int = 25) -> str:
     """The last lines of a service's log."""
     try:
-        return "\n".join(state.log(name).read_text(errors="replace").splitlines()[-lines:])
+        return "\n".join(
+            state.log(name).read_text(errors="replace").splitlines()[-lines:]
+        )
     except OSError:
         return "(no log)"
 
 
-def start_and_wait(state: State, services: list[Service], timeout: float = 240.0) -> None:
+def start_and_wait(
+    state: State, services: list[Service], timeout: float = 240.0
+) -> None:
     """Start the services that are not running and wait until all are healthy."""
     started = []
     for service in services:
@@ -43,7 +47,10 @@ def start_and_wait(state: State, services: list[Service], timeout: float = 240.0
             if service.healthy(state):
                 pending.remove(service)
                 if service.name in started:
-                    say(f"  {service.name} is up" + (f" on port {service.port}" if service.port else ""))
+                    say(
+                        f"  {service.name} is up"
+                        + (f" on port {service.port}" if service.port else "")
+                    )
             elif procs.read_pid(state, service.name) is None:
                 raise StartError(f"{service.name} exited:\n{tail(state, service.name)}")
         if pending and time.monotonic() > deadline:
@@ -63,7 +70,9 @@ def cloud_setup(state: State, step: str) -> None:
 def up(state: State) -> int:
     """Install what is missing, initialise on first run, start everything."""
     services = {s.name: s for s in all_services(state)}
-    if state.initialised_marker.exists() and all(s.healthy(state) for s in services.values()):
+    if state.initialised_marker.exists() and all(
+        s.healthy(state) for s in services.values()
+    ):
         write_outputs(state)
         say(f"devcloud is already up (state {state.root})")
         return 0
@@ -86,7 +95,7 @@ def up(state: State) -> int:
     if fresh:
         say("creating service users, catalog and the ordinary user")
         cloud_setup(state, "catalog")
-    rest = [s for name, s in services.items() if name not in INFRA + ["keystone"]]
+    rest = [s for name, s in services.items() if name not in [*INFRA, "keystone"]]
     start_and_wait(state, rest)
     say("waiting for the fake compute hosts to register")
     cloud_setup(state, "wait-computes")
@@ -107,8 +116,18 @@ def down(state: State) -> int:
     stopped = procs.stop_many(state, openstack)
     stopped += procs.stop_many(state, ["rabbitmq", "mariadb"], timeout=30)
     stopped += procs.stop_many(state, ["epmd"])
-    say(f"stopped {len(stopped)} processes" + (f": {', '.join(stopped)}" if stopped else ""))
+    say(
+        f"stopped {len(stopped)} processes"
+        + (f": {', '.join(stopped)}" if stopped else "")
+    )
     return 0
+
+
+def all_healthy(state: State) -> bool:
+    """Whether the devcloud is initialised and every service is healthy."""
+    return state.initialised_marker.exists() and all(
+        s.healthy(state) for s in all_services(state)
+    )
 
 
 def status(state: State) -> int:
@@ -143,7 +162,11 @@ def print_log(state: State, name: str) -> int:
     """Print one service's log (init logs too: init-keystone, init-nova, ...)."""
     path = state.log(name)
     if not path.exists():
-        known = sorted(p.stem for p in state.logs.glob("*.log")) if state.logs.exists() else []
+        known = (
+            sorted(p.stem for p in state.logs.glob("*.log"))
+            if state.logs.exists()
+            else []
+        )
         fail(f"no log for {name!r}; known: {', '.join(known) or 'none'}")
         return 1
     with path.open("rb") as log:

@@ -14,7 +14,6 @@ from pathlib import Path
 from .state import State
 
 
-
 def _stat(pid: int) -> list[str] | None:
     """Fields of /proc/<pid>/stat after the command name (state is index 0)."""
     try:
@@ -88,7 +87,12 @@ def session_members(leader: int, since: int) -> list[int]:
         if not entry.name.isdigit():
             continue
         fields = _stat(int(entry.name))
-        if fields and fields[0] != "Z" and int(fields[3]) == leader and int(fields[19]) >= since:
+        if (
+            fields
+            and fields[0] != "Z"
+            and int(fields[3]) == leader
+            and int(fields[19]) >= since
+        ):
             members.append(int(entry.name))
     return members
 
@@ -113,7 +117,9 @@ def stop_many(state: State, names: list[str], timeout: float = 20.0) -> list[str
     for entry in running.values():
         _signal_all(session_members(*entry), signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(session_members(*e) for e in running.values()):
+    while time.monotonic() < deadline and any(
+        session_members(*e) for e in running.values()
+    ):
         time.sleep(0.2)
     for entry in running.values():
         _signal_all(session_members(*entry), signal.SIGKILL)

@@ -59,7 +59,9 @@ def erlang_env(state: State) -> dict[str, str]:
         "RABBITMQ_NODE_PORT": str(PORTS["rabbitmq"]),
         "RABBITMQ_DIST_PORT": str(PORTS["rabbitmq-dist"]),
         "RABBITMQ_CONFIG_FILE": str(state.etc / "rabbitmq" / "rabbitmq.conf"),
-        "RABBITMQ_ENABLED_PLUGINS_FILE": str(state.etc / "rabbitmq" / "enabled_plugins"),
+        "RABBITMQ_ENABLED_PLUGINS_FILE": str(
+            state.etc / "rabbitmq" / "enabled_plugins"
+        ),
         "RABBITMQ_MNESIA_BASE": str(rabbit / "mnesia"),
         "RABBITMQ_LOG_BASE": str(state.logs / "rabbitmq"),
         "RABBITMQ_PID_FILE": str(state.run / "rabbitmq-beam.pid"),
@@ -76,7 +78,10 @@ def erlang_env(state: State) -> dict[str, str]:
 def rabbitmq(state: State) -> Service:
     """RabbitMQ node for oslo.messaging."""
     return Service(
-        "rabbitmq", [str(RABBITMQ_SERVER)], env=erlang_env(state), port=PORTS["rabbitmq"]
+        "rabbitmq",
+        [str(RABBITMQ_SERVER)],
+        env=erlang_env(state),
+        port=PORTS["rabbitmq"],
     )
 
 

@@ -41,7 +41,15 @@ PORTS = {
 
 #: Fake compute hosts; the seed disables the last one ("in maintenance").
 COMPUTE_HOSTS = ["devcloud-hv1", "devcloud-hv2", "devcloud-hv3"]
-DATABASES = ["keystone", "placement", "glance", "neutron", "nova_api", "nova_cell0", "nova"]
+DATABASES = [
+    "keystone",
+    "placement",
+    "glance",
+    "neutron",
+    "nova_api",
+    "nova_cell0",
+    "nova",
+]
 SERVICE_USERS = ["placement", "glance", "nova", "neutron"]
 ADMIN_USER = "admin"
 ADMIN_PROJECT = "admin"
@@ -137,8 +145,12 @@ class State:
     def db_url(self, database: str) -> str:
         """SQLAlchemy URL of one service database."""
         password = self.secrets()["db"]
-        return f"mysql+pymysql://devcloud:{password}@{HOST}:{PORTS['mariadb']}/{database}"
+        return (
+            f"mysql+pymysql://devcloud:{password}@{HOST}:{PORTS['mariadb']}/{database}"
+        )
 
     def transport_url(self) -> str:
         """oslo.messaging URL of the private RabbitMQ."""
-        return f"rabbit://devcloud:{self.secrets()['rabbit']}@{HOST}:{PORTS['rabbitmq']}/"
+        return (
+            f"rabbit://devcloud:{self.secrets()['rabbit']}@{HOST}:{PORTS['rabbitmq']}/"
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import seed_data as data
+
 from seedlib.context import SeedContext
 from seedlib.identity import operator_connection
 
@@ -60,7 +61,9 @@ def _wait(ctx: SeedContext, server_id: str, check, what: str, timeout: float = 1
         if check(server):
             return server
         if server.status == "ERROR" or time.monotonic() > deadline:  # unexpected ERROR
-            raise RuntimeError(f"server {server.name}: waiting for {what}, got {server.status}")
+            raise RuntimeError(
+                f"server {server.name}: waiting for {what}, got {server.status}"
+            )
         time.sleep(0.5)
 
 
@@ -104,7 +107,9 @@ def _place(ctx: SeedContext, created: dict[str, str], specs: dict[str, dict]) ->
     moving = {}
     for name, server_id in created.items():
         if compute.get_server(server_id).compute_host != specs[name]["host"]:
-            compute.live_migrate_server(server_id, host=specs[name]["host"], block_migration="auto")
+            compute.live_migrate_server(
+                server_id, host=specs[name]["host"], block_migration="auto"
+            )
             moving[name] = server_id
     for name, server_id in moving.items():
         host = specs[name]["host"]
@@ -116,7 +121,9 @@ def _place(ctx: SeedContext, created: dict[str, str], specs: dict[str, dict]) ->
         )
 
 
-def _set_states(ctx: SeedContext, created: dict[str, str], specs: dict[str, dict]) -> None:
+def _set_states(
+    ctx: SeedContext, created: dict[str, str], specs: dict[str, dict]
+) -> None:
     """Stop the SHUTOFF servers and mark the ERROR ones."""
     compute = ctx.admin.compute
     for name, server_id in created.items():

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import openstack
-from openstack.connection import Connection
-
 from devcloudlib.state import HOST, PORTS, REGION, State
+from openstack.connection import Connection
 
 
 @dataclass
@@ -24,7 +23,9 @@ class SeedContext:
         """The ``name -> id`` map of one kind of resource in the record."""
         return self.record.setdefault(kind, {})
 
-    def connect_as(self, user: str, user_domain: str, project: str, project_domain: str) -> Connection:
+    def connect_as(
+        self, user: str, user_domain: str, project: str, project_domain: str
+    ) -> Connection:
         """A connection as a seeded user scoped to ``project`` (cached)."""
         key = (user, project)
         if key not in self._user_conns:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import seed_data as data
+
 from seedlib.context import SeedContext
 
 
@@ -16,7 +17,9 @@ def seed_domains(ctx: SeedContext) -> None:
     for spec in data.DOMAINS:
         domain = identity.find_domain(spec["name"])
         if domain is None:
-            domain = identity.create_domain(name=spec["name"], description=spec["description"])
+            domain = identity.create_domain(
+                name=spec["name"], description=spec["description"]
+            )
         ctx.ids("domains")[spec["name"]] = domain.id
 
 
@@ -71,13 +74,20 @@ def seed_groups(ctx: SeedContext) -> None:
 def seed_role_assignments(ctx: SeedContext) -> None:
     """Project role assignments for users and groups."""
     identity = ctx.admin.identity
-    roles = {name: identity.find_role(name, ignore_missing=False).id for name in ("admin", "member", "reader")}
+    roles = {
+        name: identity.find_role(name, ignore_missing=False).id
+        for name in ("admin", "member", "reader")
+    }
     projects = ctx.ids("projects")
     for kind, actor, project, role in data.ROLE_ASSIGNMENTS:
         if kind == "user":
-            identity.assign_project_role_to_user(projects[project], ctx.ids("users")[actor], roles[role])
+            identity.assign_project_role_to_user(
+                projects[project], ctx.ids("users")[actor], roles[role]
+            )
         else:
-            identity.assign_project_role_to_group(projects[project], ctx.ids("groups")[actor], roles[role])
+            identity.assign_project_role_to_group(
+                projects[project], ctx.ids("groups")[actor], roles[role]
+            )
     ctx.record["role_assignments"] = [list(item) for item in data.ROLE_ASSIGNMENTS]
 
 
@@ -94,5 +104,7 @@ def operator_connection(ctx: SeedContext, project: str):
     """Connection as the seeded operator (a member) of ``project``."""
     user = data.PROJECT_OPERATORS[project]
     user_domain = next(str(u["domain"]) for u in data.USERS if u["name"] == user)
-    project_domain = next(str(p["domain"]) for p in data.PROJECTS if p["name"] == project)
+    project_domain = next(
+        str(p["domain"]) for p in data.PROJECTS if p["name"] == project
+    )
     return ctx.connect_as(user, user_domain, project, project_domain)

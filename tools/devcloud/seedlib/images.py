@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import seed_data as data
+
 from seedlib.context import SeedContext
 from seedlib.identity import operator_connection
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import seed_data as data
+
 from seedlib.context import SeedContext
 
 
@@ -25,6 +26,8 @@ def seed_networks(ctx: SeedContext) -> None:
         subnet_spec = dict(spec["subnet"])
         subnet = net.find_subnet(subnet_spec["name"], network_id=network.id)
         if subnet is None:
-            subnet = net.create_subnet(network_id=network.id, ip_version=4, **subnet_spec)
+            subnet = net.create_subnet(
+                network_id=network.id, ip_version=4, **subnet_spec
+            )
         ctx.ids("networks")[spec["name"]] = network.id
         ctx.ids("subnets")[subnet_spec["name"]] = subnet.id

@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pymysql
-
 import seed_data as data
 from devcloudlib.state import HOST, PORTS
+
 from seedlib.context import SeedContext
 
 
