@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from keystoneauth1 import exceptions as ks_exceptions
+from openstack import exceptions as sdk_exceptions
 from openstack.connection import Connection
 
 
@@ -56,10 +57,21 @@ def _version_str(version: tuple[int, ...] | None) -> str | None:
     return ".".join("latest" if v == float("inf") else str(int(v)) for v in version)
 
 
+class AuthenticationFailed(RuntimeError):
+    """The cloud could not be reached or refused the credentials."""
+
+
 def authenticate(conn: Connection) -> tuple[Identity, float]:
-    """Authenticate (fetch a token) and return who we are and the round trip in ms."""
+    """Authenticate (fetch a token) and return who we are and the round trip in ms.
+
+    Raises ``AuthenticationFailed`` with openstacksdk's reason (which names the URL,
+    never the password) when no token can be had.
+    """
     started = time.perf_counter()
-    conn.authorize()
+    try:
+        conn.authorize()
+    except (sdk_exceptions.SDKException, ks_exceptions.ClientException) as exc:
+        raise AuthenticationFailed(f"{type(exc).__name__}: {exc}") from exc
     elapsed_ms = (time.perf_counter() - started) * 1000
     access = conn.session.auth.get_access(conn.session)
     expires = getattr(access, "expires", None)

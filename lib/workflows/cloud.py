@@ -14,16 +14,25 @@ from pack_common import Failure
 def check(conn: Connection) -> dict[str, Any] | Failure:
     """Authenticate and report the user, project, catalog and round-trip times.
 
+    A cloud that cannot be reached or refuses the credentials fails the execution
+    with the reason (never the password).
+
     Every catalog service is probed by version discovery; each reports its endpoint
     and API version range (``min_version``/``max_version`` are microversions where the
     service has them). The execution fails when any service cannot be reached, with
     the others still reported.
     """
-    identity, auth_ms = catalog.authenticate(conn)
+    auth_url = conn.config.get_auth_args().get("auth_url")
+    try:
+        identity, auth_ms = catalog.authenticate(conn)
+    except catalog.AuthenticationFailed as exc:
+        return Failure(
+            {"auth_url": auth_url, "error": str(exc), "summary": "cannot authenticate"}
+        )
     services = [catalog.discover(conn, t, n) for t, n in catalog.catalog_services(conn)]
     failed = [s.type for s in services if s.error]
     result: dict[str, Any] = {
-        "auth_url": conn.config.get_auth_args().get("auth_url"),
+        "auth_url": auth_url,
         "region": conn.config.get_region_name(),
         "user": {
             "id": identity.user_id,

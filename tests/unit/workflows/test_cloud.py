@@ -121,3 +121,18 @@ def test_a_broken_service_fails_the_check_but_reports_the_rest(failure: Any) -> 
     assert outcome.result["services"]["image"]["error"]
     assert outcome.result["services"]["identity"]["error"] is None
     assert outcome.result["summary"] == "1 of 2 services unreachable: image"
+
+
+def test_unreachable_cloud_is_a_reported_failure() -> None:
+    def refuse() -> None:
+        raise ks_exceptions.ConnectFailure(
+            "Unable to establish connection to 127.0.0.1"
+        )
+
+    conn = scripted_conn({})
+    conn.authorize = refuse
+    outcome = check(conn)
+    assert isinstance(outcome, Failure)
+    assert outcome.result["summary"] == "cannot authenticate"
+    assert "ConnectFailure" in outcome.result["error"]
+    assert outcome.result["auth_url"] == "http://127.0.0.1:5000/v3"
