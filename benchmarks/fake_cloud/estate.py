@@ -22,6 +22,22 @@ class Size:
     hypervisors: int = 200
 
 
+#: Every hypervisor's Placement inventory: sized so the default estate fills about
+#: 70-90 % of each class, with non-trivial reserved amounts and allocation ratios.
+INVENTORY: dict[str, dict[str, Any]] = {
+    "VCPU": {"total": 128, "reserved": 4, "allocation_ratio": 4.0},
+    "MEMORY_MB": {"total": 1048576, "reserved": 16384, "allocation_ratio": 1.0},
+    "DISK_GB": {"total": 7680, "reserved": 100, "allocation_ratio": 1.0},
+}
+
+
+def capacity(inventory: dict[str, Any]) -> int:
+    """Placement's capacity of one inventory record."""
+    return int(
+        (inventory["total"] - inventory["reserved"]) * inventory["allocation_ratio"]
+    )
+
+
 def _id(rng: random.Random) -> str:
     return uuid.UUID(int=rng.getrandbits(128), version=4).hex
 
@@ -141,29 +157,23 @@ class Estate:
                     },
                 }
             )
-            estate.inventories[rp] = {
-                "VCPU": {"total": 64, "reserved": 2, "allocation_ratio": 4.0},
-                "MEMORY_MB": {
-                    "total": 262144,
-                    "reserved": 4096,
-                    "allocation_ratio": 1.5,
-                },
-                "DISK_GB": {"total": 4000, "reserved": 100, "allocation_ratio": 1.0},
-            }
+            estate.inventories[rp] = {rc: dict(inv) for rc, inv in INVENTORY.items()}
             estate.usages[rp] = {"VCPU": 0, "MEMORY_MB": 0, "DISK_GB": 0}
         statuses = ["ACTIVE"] * 8 + ["SHUTOFF", "ERROR"]
         for i in range(size.servers):
             user = estate.users[i % size.users]
             project = estate.projects[i % size.projects]
             flavor = estate.flavors[i % size.flavors]
-            hv = estate.hypervisors[i % size.hypervisors]
+            hv = estate.place(flavor, start=i)
             created = now - timedelta(days=rng.randint(0, 400))
             server_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            host = hv["hypervisor_hostname"] if hv else None
             estate.servers.append(
                 {
                     "id": server_id,
                     "name": f"server-{i:05d}",
-                    "status": statuses[i % len(statuses)],
+                    # like Nova: a server no host can take is in ERROR, unplaced
+                    "status": statuses[i % len(statuses)] if hv else "ERROR",
                     "user_id": user["id"],
                     "tenant_id": project["id"],
                     "created": _iso(created),
@@ -178,8 +188,8 @@ class Estate:
                         "extra_specs": {},
                     },
                     "image": {"id": estate.images[i % size.images]["id"]},
-                    "OS-EXT-SRV-ATTR:hypervisor_hostname": hv["hypervisor_hostname"],
-                    "OS-EXT-SRV-ATTR:host": hv["hypervisor_hostname"],
+                    "OS-EXT-SRV-ATTR:hypervisor_hostname": host,
+                    "OS-EXT-SRV-ATTR:host": host,
                     "OS-EXT-AZ:availability_zone": "nova",
                     "addresses": {
                         "net": [
@@ -192,9 +202,29 @@ class Estate:
                     "links": [],
                 }
             )
-            hv["servers"].append({"uuid": server_id, "name": f"server-{i:05d}"})
-            usage = estate.usages[hv["id"]]
-            usage["VCPU"] += flavor["vcpus"]
-            usage["MEMORY_MB"] += flavor["ram"]
-            usage["DISK_GB"] += flavor["disk"]
+            if hv is not None:
+                hv["servers"].append({"uuid": server_id, "name": f"server-{i:05d}"})
         return estate
+
+    def place(self, flavor: dict[str, Any], start: int) -> dict[str, Any] | None:
+        """Like the scheduler: the first hypervisor from ``start`` (round robin) with
+        room for ``flavor`` in Placement terms, its usage updated; None when no
+        host has room (the estate is never over-allocated)."""
+        demand = {
+            "VCPU": flavor["vcpus"],
+            "MEMORY_MB": flavor["ram"],
+            "DISK_GB": flavor["disk"],
+        }
+        count = len(self.hypervisors)
+        for step in range(count):
+            hv = self.hypervisors[(start + step) % count]
+            usage = self.usages[hv["id"]]
+            inventory = self.inventories[hv["id"]]
+            if all(
+                usage[rc] + amount <= capacity(inventory[rc])
+                for rc, amount in demand.items()
+            ):
+                for rc, amount in demand.items():
+                    usage[rc] += amount
+                return hv
+        return None

@@ -1,15 +1,37 @@
 """Hypervisor capacity and usage from Placement, in a constant number of calls.
 
-Placement has no "list every provider's inventory" call, but an allocation-candidates
-request returns, in ``provider_summaries`` (microversion 1.27+), the capacity and
-usage of EVERY resource class of every provider that can take the request, where
-capacity is ``(total - reserved) * allocation_ratio``. Asking for one unit of VCPU,
-then MEMORY_MB, then DISK_GB covers every provider with any free resource; only a
-provider exhausted on all three needs its own inventories and usages.
+What Placement offers in bulk, and why this module uses allocation candidates:
+
+- ``GET /resource_providers`` lists providers (uuid, name, generation, tree), never
+  their inventories or usages; ``?resources=VCPU:1`` only filters that list.
+- ``GET /resource_providers/{uuid}/inventories`` and ``.../usages`` are per provider.
+- ``GET /usages?project_id=`` sums a project's allocations over all providers.
+- Nova's ``os-hypervisors`` detail (< 2.88) has Nova's own ``*_used`` counters but
+  neither ``reserved`` nor ``allocation_ratio``, so it cannot give Placement's
+  capacity, and its usage is the resource tracker's, not Placement's allocations.
+- ``GET /allocation_candidates?resources=RC:1`` returns, in ``provider_summaries``
+  (microversion 1.27+), ``capacity`` (``(total - reserved) * allocation_ratio``)
+  and ``used`` of EVERY resource class of EVERY provider that has one free unit of
+  ``RC``, in one unpaginated response.
+
+So one candidates request per resource class (VCPU, then MEMORY_MB, then DISK_GB,
+each skipped once every wanted provider is known) covers every provider with any
+free VCPU, memory or disk, exactly: at most 3 calls whatever the estate's size.
+
+The one documented exception: a provider with no free unit of ANY of the three
+classes (full or over-allocated on all of them, or with none of them in its
+inventory) appears in no candidates response, and Placement has no bulk call that
+reports it. Its inventories and usages are read directly, two calls per such
+provider, for at most ``MAX_DIRECT_PROVIDERS`` providers per run; past that bound
+their usage is left unknown (``None``) and a warning is logged, so the cost of a
+pathological estate stays bounded and no number is ever guessed. (A deployment
+that caps candidates with ``[placement] max_allocation_candidates`` also lands
+providers in this path.)
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +47,11 @@ RESOURCE_CLASSES: dict[str, str] = {
     "DISK_GB": "disk_gb",
 }
 _SUMMARY_MICROVERSION = "1.27"
+#: At most this many providers absent from every candidates response are read
+#: directly (two calls each); see the module docstring.
+MAX_DIRECT_PROVIDERS = 25
+
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,11 +94,16 @@ def _from_summary(summary: dict[str, Any]) -> dict[str, ResourceUsage]:
 
 
 def provider_usage(
-    conn: Any, provider_ids: Iterable[str]
+    conn: Any,
+    provider_ids: Iterable[str],
+    max_direct: int = MAX_DIRECT_PROVIDERS,
 ) -> dict[str, dict[str, ResourceUsage]]:
-    """Usage per resource class for each provider in ``provider_ids``.
+    """Usage per resource class for each provider in ``provider_ids``: at most three
+    candidates requests, plus two direct calls for each of at most ``max_direct``
+    providers that no candidates response includes.
 
-    Providers unknown to Placement are absent from the result.
+    Providers unknown to Placement, and those past the ``max_direct`` bound, are
+    absent from the result (their usage is unknown).
     """
     wanted = set(provider_ids)
     found: dict[str, dict[str, ResourceUsage]] = {}
@@ -82,7 +114,16 @@ def provider_usage(
         for uuid, summary in (data.get("provider_summaries") or {}).items():
             if uuid in wanted and uuid not in found:
                 found[uuid] = _from_summary(summary)
-    for uuid in sorted(wanted - found.keys()):
+    missing = sorted(wanted - found.keys())
+    if len(missing) > max_direct:
+        LOG.warning(
+            "Placement: %d providers have no free VCPU, MEMORY_MB or DISK_GB; "
+            "reading %d of them directly, usage of the others is left unknown: %s",
+            len(missing),
+            max_direct,
+            ", ".join(missing[max_direct:]),
+        )
+    for uuid in missing[:max_direct]:
         usage = _exhausted_provider(conn, uuid)
         if usage is not None:
             found[uuid] = usage

@@ -142,6 +142,9 @@ class PresetArgs:
     span: timedelta | None = None
     pattern: re.Pattern[str] | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
+    #: ``values`` as a set, so membership tests stay O(1) for long value lists
+    #: (a chained query restricted to thousands of keys).
+    value_set: frozenset[Any] = field(default_factory=frozenset)
 
 
 def _coerce(value: Any, kind: PropKind, context: str) -> Any:
@@ -202,7 +205,8 @@ def build_args(
             raise PresetError(f"{context}: 'values' must not be empty")
         element_kind = PropKind.STRING if kind is PropKind.LIST else kind
         coerced = tuple(_coerce(v, element_kind, context) for v in values)
-        return PresetArgs(values=tuple(dict.fromkeys(coerced)), raw=args)
+        unique = tuple(dict.fromkeys(coerced))
+        return PresetArgs(values=unique, raw=args, value_set=frozenset(unique))
     if preset in DATE_PRESETS:
         _check_names(preset, args, set(_TIME_UNITS))
         if not args:
@@ -264,9 +268,9 @@ def evaluate(
     if preset is Preset.NOT_EQUAL_TO:
         return not _equal(value, args.value, kind)
     if preset is Preset.ANY_IN:
-        return _member(value, args.values, kind)
+        return _member(value, args.value_set, kind)
     if preset is Preset.NOT_ANY_IN:
-        return not _member(value, args.values, kind)
+        return not _member(value, args.value_set, kind)
     if preset in COMPARISON_PRESETS:
         number = _as_number(value)
         if number is None:
@@ -308,7 +312,7 @@ def _equal(value: Any, expected: Any, kind: PropKind) -> bool:
     return str(value) == expected
 
 
-def _member(value: Any, values: tuple[Any, ...], kind: PropKind) -> bool:
+def _member(value: Any, values: frozenset[Any], kind: PropKind) -> bool:
     """Membership by kind; a list property matches when any element is in ``values``."""
     if value is None:
         return False

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from openstack_query.bodies import BodyView
 from openstack_query.errors import UnknownPropertyError
 from openstack_query.kinds import PropKind
 
@@ -109,6 +110,8 @@ def derived(key: str, default: Any = None) -> Callable[[Item], Any]:
 def raw_body(resource: Any) -> dict[str, Any]:
     """The body attributes of an openstacksdk resource (or a plain dict), as the
     API sent them (openstacksdk resources are dicts too, but of converted values)."""
+    if isinstance(resource, BodyView):
+        return resource.body
     body_attrs = getattr(resource, "_body", None)
     attributes = getattr(body_attrs, "attributes", None)
     if isinstance(attributes, dict):

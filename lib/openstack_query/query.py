@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from openstack_query import render
+from openstack_query.bodies import to_sdk
 from openstack_query.connect import connection
 from openstack_query.errors import QueryError, QueryStateError, UnknownPropertyError
 from openstack_query.filters import Filter
@@ -406,8 +407,10 @@ class Query:
         """The openstacksdk objects of the results (grouped like ``to_props``)."""
         selected = self._selected_groups(groups)
         if None in selected:
-            return [r.item.raw for r in selected[None]]
-        return {str(n): [r.item.raw for r in rows] for n, rows in selected.items()}
+            return [to_sdk(r.item.raw) for r in selected[None]]
+        return {
+            str(n): [to_sdk(r.item.raw) for r in rows] for n, rows in selected.items()
+        }
 
     def to_string(
         self,

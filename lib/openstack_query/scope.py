@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from openstack import exceptions as sdk_exceptions
+from openstack.identity.v3.project import Project
 
+from openstack_query.bodies import list_bodies, quiet_sdk_construction
 from openstack_query.errors import QueryError
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
@@ -23,7 +25,7 @@ def project_ids(conn: Any, names_or_ids: Sequence[str]) -> tuple[str, ...]:
     if not names:
         return tuple(dict.fromkeys(values))
     try:
-        projects = list(conn.identity.projects())
+        projects = list(list_bodies(conn.identity, Project))
     except sdk_exceptions.SDKException as exc:
         raise QueryError(
             f"cannot list projects to resolve from_projects: {exc}"
@@ -51,7 +53,10 @@ def project_ids(conn: Any, names_or_ids: Sequence[str]) -> tuple[str, ...]:
 def domain_id(conn: Any, name_or_id: str) -> str:
     """The id of a domain given by name or id."""
     try:
-        domain = conn.identity.find_domain(name_or_id, ignore_missing=True)
+        with quiet_sdk_construction():  # one SDK object; see bodies.py
+            domain = conn.identity.find_domain(name_or_id, ignore_missing=False)
+    except sdk_exceptions.NotFoundException:
+        domain = None
     except sdk_exceptions.SDKException as exc:
         raise QueryError(f"cannot look up domain {name_or_id!r}: {exc}") from exc
     if domain is None:

@@ -14,6 +14,7 @@ from typing import Any
 from openstack.connection import Connection
 
 from openstack_query import PropKind, Query, QueryError, resolve_type
+from openstack_query.bodies import quiet_sdk_construction
 from pack_common import InputError
 
 OUTPUT_TYPES = ("to_string", "to_html", "to_csv", "to_json", "to_props", "to_objects")
@@ -172,4 +173,5 @@ def execute(conn: Connection, query: Query, common: Common) -> Any:
 
 def _plain(resource: Any) -> dict[str, Any]:
     """An openstacksdk resource as a plain JSON-serialisable dict."""
-    return resource.to_dict(computed=False)
+    with quiet_sdk_construction():  # to_dict() builds nested SDK resources
+        return resource.to_dict(computed=False)

@@ -114,6 +114,10 @@ def catalog(state: State) -> None:
     print("catalog ready")
 
 
+#: Exit status of ``wait-computes`` when the hosts still need discover_hosts.
+NOT_MAPPED = 3
+
+
 def _wait(what: str, check, timeout: float) -> None:
     """Poll ``check()`` (returns (done, detail)) until done or ``timeout``."""
     deadline = time.monotonic() + timeout
@@ -142,6 +146,10 @@ def wait_computes(state: State, timeout: float = 180.0) -> None:
         return done, f"services={services} providers={sorted(providers)}"
 
     _wait("compute services", check, timeout)
+    names = {h.name for h in conn.compute.hypervisors()}
+    if not all(h in names for h in COMPUTE_HOSTS):
+        print(f"hosts not mapped to a cell yet: hypervisors={sorted(names)}")
+        raise SystemExit(NOT_MAPPED)
 
 
 def wait_hypervisors(state: State, timeout: float = 60.0) -> None:

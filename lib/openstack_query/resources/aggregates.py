@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from openstack.compute.v2.aggregate import Aggregate
+
+from openstack_query.bodies import list_bodies
 from openstack_query.kinds import PropKind
 from openstack_query.properties import Item, PropertyDef, PropertySet, attr
 from openstack_query.resource_type import FetchRequest, ResourceType
@@ -32,7 +35,7 @@ PROPERTIES = PropertySet(
 
 def fetch(conn: Any, request: FetchRequest) -> list[Item]:
     """Nova lists every aggregate in one response."""
-    return collect(conn.compute.aggregates(), "aggregates")
+    return collect(list_bodies(conn.compute, Aggregate), "aggregates")
 
 
 AGGREGATES = ResourceType(

@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from openstack.compute.v2.flavor import Flavor
+
+from openstack_query.bodies import list_bodies
 from openstack_query.kinds import PropKind
 from openstack_query.presets import Preset
 from openstack_query.properties import Item, PropertyDef, PropertySet, attr
@@ -74,7 +77,12 @@ def pushdown(request: FetchRequest) -> dict[str, Any]:
 
 def fetch(conn: Any, request: FetchRequest) -> list[Item]:
     """One paginated flavor listing (details include extra specs from 2.61)."""
-    return collect(conn.compute.flavors(details=True, **pushdown(request)), "flavors")
+    return collect(
+        list_bodies(
+            conn.compute, Flavor, base_path="/flavors/detail", **pushdown(request)
+        ),
+        "flavors",
+    )
 
 
 FLAVORS = ResourceType(

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from openstack.compute.v2.hypervisor import Hypervisor
+
+from openstack_query.bodies import list_bodies
 from openstack_query.kinds import PropKind
 from openstack_query.placement_usage import RESOURCE_CLASSES, provider_usage
 from openstack_query.properties import Item, PropertyDef, PropertySet, attr
@@ -101,7 +104,12 @@ def fetch(conn: Any, request: FetchRequest) -> list[Item]:
     with_servers = "servers" in request.enrichments
     if with_servers:
         params["with_servers"] = True
-    items = collect(conn.compute.hypervisors(details=True, **params), "hypervisors")
+    items = collect(
+        list_bodies(
+            conn.compute, Hypervisor, base_path="/os-hypervisors/detail", **params
+        ),
+        "hypervisors",
+    )
     for item in items:
         item.derived["with_servers"] = with_servers
     if "usage" in request.enrichments:

@@ -7,6 +7,9 @@ import math
 from datetime import timedelta
 from typing import Any
 
+from openstack.image.v2.image import Image
+
+from openstack_query.bodies import list_bodies
 from openstack_query.kinds import PropKind
 from openstack_query.presets import Preset
 from openstack_query.properties import Item, PropertyDef, PropertySet, attr, body
@@ -109,7 +112,7 @@ def pushdown(request: FetchRequest) -> dict[str, Any]:
 
 def fetch(conn: Any, request: FetchRequest) -> list[Item]:
     """One paginated Glance v2 listing."""
-    return collect(conn.image.images(**pushdown(request)), "images")
+    return collect(list_bodies(conn.image, Image, **pushdown(request)), "images")
 
 
 IMAGES = ResourceType(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from openstack.identity.v3.project import Project
+
+from openstack_query.bodies import list_bodies
 from openstack_query.kinds import PropKind
 from openstack_query.properties import Item, PropertyDef, PropertySet, attr, body
 from openstack_query.resource_type import FetchRequest, ResourceType
@@ -67,7 +70,9 @@ def pushdown(request: FetchRequest) -> dict[str, Any]:
 
 def fetch(conn: Any, request: FetchRequest) -> list[Item]:
     """One project listing; restricted to ``from_projects`` ids locally."""
-    items = collect(conn.identity.projects(**pushdown(request)), "projects")
+    items = collect(
+        list_bodies(conn.identity, Project, **pushdown(request)), "projects"
+    )
     return items
 
 

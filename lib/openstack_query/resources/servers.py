@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from openstack.compute.v2.flavor import Flavor
+from openstack.compute.v2.server import Server
+
+from openstack_query.bodies import list_bodies
 from openstack_query.kinds import PropKind
 from openstack_query.presets import Preset
 from openstack_query.properties import (
@@ -178,7 +182,7 @@ def enrich(conn: Any, items: list[Item], enrichment: str, options: RunOptions) -
     if enrichment != "flavor_ids" or all(_flavor_body(i).get("id") for i in items):
         return
     flavors = collect(
-        conn.compute.flavors(details=False, is_public="None", limit=PAGE_SIZE),
+        list_bodies(conn.compute, Flavor, is_public="None", limit=PAGE_SIZE),
         "flavors",
     )
     by_name = {getattr(f.raw, "name", None): f.raw.id for f in flavors}
@@ -189,7 +193,10 @@ def enrich(conn: Any, items: list[Item], enrichment: str, options: RunOptions) -
 def fetch(conn: Any, request: FetchRequest) -> list[Item]:
     """One paginated server listing plus the requested enrichments."""
     params = pushdown(request)
-    items = collect(conn.compute.servers(details=True, **params), "servers")
+    items = collect(
+        list_bodies(conn.compute, Server, base_path="/servers/detail", **params),
+        "servers",
+    )
     if "changes_since" in params:
         items = [i for i in items if (getattr(i.raw, "status", "") or "") not in _GONE]
     for enrichment in request.enrichments:

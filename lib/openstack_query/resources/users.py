@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from openstack.identity.v3.role_assignment import RoleAssignment
+from openstack.identity.v3.user import User
+
+from openstack_query.bodies import list_bodies
 from openstack_query.kinds import PropKind
 from openstack_query.properties import (
     Item,
@@ -83,7 +87,7 @@ def enrich(conn: Any, items: list[Item], enrichment: str, options: RunOptions) -
         query["user_id"] = items[0].raw.id
     projects: dict[str, list[str]] = {}
     for assignment in collect(
-        conn.identity.role_assignments(**query), "role assignments"
+        list_bodies(conn.identity, RoleAssignment, **query), "role assignments"
     ):
         user = (getattr(assignment.raw, "user", None) or {}).get("id")
         scope = getattr(assignment.raw, "scope", None) or {}
@@ -98,7 +102,7 @@ def enrich(conn: Any, items: list[Item], enrichment: str, options: RunOptions) -
 
 def fetch(conn: Any, request: FetchRequest) -> list[Item]:
     """One user listing (Keystone does not paginate) plus requested enrichments."""
-    items = collect(conn.identity.users(**pushdown(request)), "users")
+    items = collect(list_bodies(conn.identity, User, **pushdown(request)), "users")
     for enrichment in request.enrichments:
         enrich(conn, items, enrichment, request.options)
     return items

@@ -1,8 +1,12 @@
 """A recording stand-in for an openstacksdk connection, for pure-logic unit tests.
 
-Listings return real openstacksdk resource objects built from API-shaped dicts, and
-every call is recorded with its parameters, so tests can check what was pushed down
-and that each resource type was listed once.
+Each service answers the proxy-level ``_list(resource_type, base_path=..., **params)``
+that openstacksdk's public listing methods (and the query library) call: it records
+the call as ``<service>.<resources_key>`` with its parameters, so tests can check
+what was pushed down and that each resource type was listed once, and yields
+``resource_type.existing(**body)`` for each API-shaped body (``BodyView``s for the
+library's body classes, SDK objects otherwise). The public methods remain for code
+that uses them.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from openstack import exceptions
 from openstack.compute.v2.aggregate import Aggregate
 from openstack.compute.v2.flavor import Flavor
 from openstack.compute.v2.hypervisor import Hypervisor
@@ -19,6 +24,8 @@ from openstack.identity.v3.project import Project
 from openstack.identity.v3.role_assignment import RoleAssignment
 from openstack.identity.v3.user import User
 from openstack.image.v2.image import Image
+
+from openstack_query.bodies import body_class
 
 
 class _Response:
@@ -36,47 +43,57 @@ class _Service:
         self._conn = conn
         self._service = service
 
-    def _list(self, what: str, cls: type, params: dict[str, Any]) -> Iterator[Any]:
+    def _list(
+        self,
+        resource_type: type,
+        paginated: bool = True,
+        base_path: str | None = None,
+        **params: Any,
+    ) -> Iterator[Any]:
+        what = resource_type.resources_key
         self._conn.calls.append((f"{self._service}.{what}", dict(params)))
+        self._conn.base_paths.append(base_path)
         for body in self._conn.data.get(what, []):
-            yield cls(**body)
+            yield resource_type.existing(**dict(body))
 
 
 class _Compute(_Service):
     def servers(self, details: bool = True, **params: Any) -> Iterator[Server]:
-        return self._list("servers", Server, params)
+        return self._list(Server, **params)
 
     def flavors(self, details: bool = True, **params: Any) -> Iterator[Flavor]:
-        return self._list("flavors", Flavor, params)
+        return self._list(Flavor, **params)
 
     def hypervisors(self, details: bool = False, **params: Any) -> Iterator[Hypervisor]:
-        return self._list("hypervisors", Hypervisor, params)
+        return self._list(Hypervisor, **params)
 
     def aggregates(self, **params: Any) -> Iterator[Aggregate]:
-        return self._list("aggregates", Aggregate, params)
+        return self._list(Aggregate, **params)
 
 
 class _Identity(_Service):
     def users(self, **params: Any) -> Iterator[User]:
-        return self._list("users", User, params)
+        return self._list(User, **params)
 
     def projects(self, **params: Any) -> Iterator[Project]:
-        return self._list("projects", Project, params)
+        return self._list(Project, **params)
 
     def role_assignments(self, **params: Any) -> Iterator[RoleAssignment]:
-        return self._list("role_assignments", RoleAssignment, params)
+        return self._list(RoleAssignment, **params)
 
     def find_domain(self, name_or_id: str, ignore_missing: bool = True) -> Any:
         self._conn.calls.append(("identity.find_domain", {"name_or_id": name_or_id}))
         for body in self._conn.data.get("domains", []):
             if name_or_id in (body["id"], body["name"]):
-                return Domain(**body)
-        return None
+                return body_class(Domain).existing(**body)
+        if ignore_missing:
+            return None
+        raise exceptions.NotFoundException(f"no domain {name_or_id}")
 
 
 class _Image(_Service):
     def images(self, **params: Any) -> Iterator[Image]:
-        return self._list("images", Image, params)
+        return self._list(Image, **params)
 
 
 class _Placement(_Service):
@@ -92,6 +109,8 @@ class FakeConn:
     def __init__(self, **data: Any) -> None:
         self.data = data
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        #: The ``base_path`` of each listing, in call order.
+        self.base_paths: list[str | None] = []
         self.compute = _Compute(self, "compute")
         self.identity = _Identity(self, "identity")
         self.image = _Image(self, "image")

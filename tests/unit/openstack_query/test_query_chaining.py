@@ -134,3 +134,53 @@ def test_unlinked_types_are_a_chain_error() -> None:
     q = UserQuery().run(estate())
     with pytest.raises(ChainError, match="USER_QUERY is not linked to FLAVOR_QUERY"):
         q.then("flavors")
+
+
+def big_estate(servers: int = 3000, users: int = 600) -> FakeConn:
+    return FakeConn(
+        servers=[
+            server(
+                f"s{i}",
+                f"vm{i}",
+                "SHUTOFF" if i % 3 else "ACTIVE",
+                user=f"u{i % users}",
+                project=f"p{i % 50}",
+            )
+            for i in range(servers)
+        ],
+        users=[
+            {
+                "id": f"u{i}",
+                "name": f"n{i}",
+                "email": f"{i}@x",
+                "domain_id": f"d{i % 2}",
+            }
+            for i in range(users)
+        ],
+        projects=[{"id": f"p{i}", "name": f"proj{i}"} for i in range(50)],
+    )
+
+
+def test_chains_make_one_listing_per_type_whatever_the_key_count() -> None:
+    conn = big_estate()
+    q = ServerQuery().select("id").where("==", "status", value="SHUTOFF")
+    q.run(conn, all_projects=True)
+    q.append_from("USER_QUERY", conn, "email").append_from("projects", conn, "name")
+    q.group_by("user.email")
+    q.to_html(groups=[next(iter(q.grouped_rows() or {}))])
+    assert conn.names() == ["compute.servers", "identity.users", "identity.projects"]
+    # users u0, u3, ... own only ACTIVE servers
+    assert len(q) == 2000 and len(q.grouped_rows() or {}) == 400
+    row = q.to_props()["1@x"][0]  # type: ignore[index]
+    assert row == {"id": "s1", "user.email": "1@x", "project.name": "proj1"}
+
+    conn.calls.clear()
+    users = UserQuery().select("name").where("==", "domain_id", value="d1").run(conn)
+    servers = users.then("servers").select("id").run(conn, all_projects=True)
+    # 300 user ids: one server listing filtered locally, never one per user
+    assert conn.names() == ["identity.users", "compute.servers"]
+    assert "user_id" not in conn.calls[-1][1]
+    assert len(servers.to_props()) == 1500
+    assert {r["user.name"] for r in servers.to_props()} == {
+        f"n{i}" for i in range(1, 600, 2)
+    }

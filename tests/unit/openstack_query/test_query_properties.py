@@ -16,6 +16,7 @@ from openstack_query import (
     UnknownQueryTypeError,
     resolve_type,
 )
+from openstack_query.bodies import BodyView
 from openstack_query.placement_usage import ResourceUsage, capacity
 from openstack_query.properties import Item
 
@@ -50,7 +51,9 @@ def test_every_default_column_exists() -> None:
 
 def test_server_properties_from_an_api_body() -> None:
     props = resolve_type("servers").properties
-    item = Item(Server(**server("s1", "web", flavor="m1.tiny", image="", host="hv2")))
+    item = Item(
+        BodyView(Server, server("s1", "web", flavor="m1.tiny", image="", host="hv2"))
+    )
     get = {p.name: p.value(item) for p in props}
     assert get["name"] == "web" and get["status"] == "ACTIVE"
     assert get["project_id"] == "p1" and get["user_id"] == "u1"
@@ -68,16 +71,35 @@ def test_server_properties_from_an_api_body() -> None:
 
 def test_user_project_image_properties() -> None:
     users = resolve_type("users").properties
-    user = Item(User(id="u1", name="ann", email="ann@example.org", enabled=True))
+    user = Item(
+        BodyView(
+            User,
+            {"id": "u1", "name": "ann", "email": "ann@example.org", "enabled": True},
+        )
+    )
     assert users.get("user_email").value(user) == "ann@example.org"
     assert users.get("enabled").value(user) is True
     projects = resolve_type("projects").properties
-    project = Item(Project(id="p1", name="alpha", email="team@example.org", tags=["a"]))
+    project = Item(
+        BodyView(
+            Project,
+            {"id": "p1", "name": "alpha", "email": "team@example.org", "tags": ["a"]},
+        )
+    )
     assert projects.get("email").value(project) == "team@example.org"
     assert projects.get("tags").value(project) == ["a"]
     images = resolve_type("images").properties
     image = Item(
-        Image(id="i1", name="cirros", size=1024, owner="p1", os_distro="cirros")
+        BodyView(
+            Image,
+            {
+                "id": "i1",
+                "name": "cirros",
+                "size": 1024,
+                "owner": "p1",
+                "os_distro": "cirros",
+            },
+        )
     )
     assert images.get("size").value(image) == 1024
     assert images.get("owner").value(image) == "p1"
@@ -87,11 +109,14 @@ def test_user_project_image_properties() -> None:
 def test_hypervisor_usage_properties() -> None:
     props = resolve_type("hypervisors").properties
     item = Item(
-        Hypervisor(
-            id="rp1",
-            hypervisor_hostname="hv1",
-            service={"host": "hv1", "disabled_reason": None},
-            servers=[{"uuid": "a"}, {"uuid": "b"}],
+        BodyView(
+            Hypervisor,
+            {
+                "id": "rp1",
+                "hypervisor_hostname": "hv1",
+                "service": {"host": "hv1", "disabled_reason": None},
+                "servers": [{"uuid": "a"}, {"uuid": "b"}],
+            },
         ),
         {"usage": {"VCPU": ResourceUsage(32, 5)}, "with_servers": True},
     )

@@ -249,3 +249,9 @@ def test_max_rows_after_sorting() -> None:
 def test_outputs_before_run_are_an_error() -> None:
     with pytest.raises(QueryError, match="run"):
         ServerQuery().to_props()
+
+
+def test_unknown_domain_is_a_query_error() -> None:
+    conn = FakeConn(domains=[{"id": "d1", "name": "research"}])
+    with pytest.raises(QueryError, match="no domain 'nowhere'"):
+        UserQuery().run(conn, from_domain="nowhere")

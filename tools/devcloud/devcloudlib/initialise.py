@@ -24,8 +24,8 @@ def run_logged(
     argv: list[str],
     env: dict[str, str] | None = None,
     ok_codes: tuple[int, ...] = (0,),
-) -> None:
-    """Run one command, appending its output to ``logs/<log_name>.log``."""
+) -> int:
+    """Run one command, appending its output to ``logs/<log_name>.log``; its status."""
     log_path = state.log(log_name)
     with log_path.open("ab") as log:
         log.write(f"\n===== {' '.join(argv)}\n".encode())
@@ -42,6 +42,7 @@ def run_logged(
         raise InitError(
             f"{argv[0]} {argv[-1]} failed (exit {result.returncode}): see {log_path}"
         )
+    return result.returncode
 
 
 def init_mariadb_datadir(state: State) -> None:

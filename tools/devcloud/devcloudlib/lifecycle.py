@@ -13,6 +13,8 @@ from .services import Service, all_services
 from .state import TOOL_DIR, State
 
 INFRA = ["epmd", "mariadb", "rabbitmq"]
+#: Exit status of ``cloud_setup.py wait-computes`` when discover_hosts is needed.
+NOT_MAPPED = 3
 
 
 class StartError(RuntimeError):
@@ -60,10 +62,13 @@ def start_and_wait(
             time.sleep(0.3)
 
 
-def cloud_setup(state: State, step: str) -> None:
-    """Run one step of cloud_setup.py in the services virtualenv."""
-    initialise.run_logged(
-        state, "init-cloud", [str(state.python), str(TOOL_DIR / "cloud_setup.py"), step]
+def cloud_setup(state: State, step: str, ok_codes: tuple[int, ...] = (0,)) -> int:
+    """Run one step of cloud_setup.py in the services virtualenv; its exit status."""
+    return initialise.run_logged(
+        state,
+        "init-cloud",
+        [str(state.python), str(TOOL_DIR / "cloud_setup.py"), step],
+        ok_codes=ok_codes,
     )
 
 
@@ -98,9 +103,10 @@ def up(state: State) -> int:
     rest = [s for name, s in services.items() if name not in [*INFRA, "keystone"]]
     start_and_wait(state, rest)
     say("waiting for the fake compute hosts to register")
-    cloud_setup(state, "wait-computes")
-    initialise.discover_hosts(state)
-    cloud_setup(state, "wait-hypervisors")
+    if cloud_setup(state, "wait-computes", ok_codes=(0, NOT_MAPPED)) == NOT_MAPPED:
+        say("mapping the compute hosts into cell1 (discover_hosts)")
+        initialise.discover_hosts(state)
+        cloud_setup(state, "wait-hypervisors")
     if fresh:
         state.initialised_marker.write_text(time.ctime() + "\n")
     clouds, config = write_outputs(state)

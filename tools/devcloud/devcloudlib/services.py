@@ -121,6 +121,7 @@ def wsgi(state: State, name: str, app: str, env: dict[str, str], path: str) -> S
             "--workers=1",
             "--threads=4",
             "--no-control-socket",
+            "--access-logfile=-",
             "--graceful-timeout=3",
             "--timeout=300",
             f"--pythonpath={TOOL_DIR}",

@@ -1,0 +1,261 @@
+"""Keystone: find domains, projects, users, groups and roles; grants and memberships.
+
+Lookups take a name or an id and go through ``lookup.find_one`` so an ambiguous
+name is an error listing the candidates (with their domain), never a guess. Grant and
+membership helpers check first and report whether anything changed, so the actions
+built on them are idempotent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from openstack.connection import Connection
+
+from openstack_api.lookup import find_one, not_found_as_none
+
+
+def _domain_of(resource: Any) -> str:
+    """The domain shown next to a candidate in an ambiguity error."""
+    return f"domain {getattr(resource, 'domain_id', None) or '?'}"
+
+
+def find_domain(conn: Connection, identifier: str, parameter: str = "domain") -> Any:
+    """The Keystone domain named (or with the id) ``identifier``."""
+    return find_one(
+        parameter,
+        identifier,
+        "domain",
+        not_found_as_none(conn.identity.get_domain),
+        lambda name: conn.identity.domains(name=name),
+    )
+
+
+def find_project(
+    conn: Connection,
+    identifier: str,
+    parameter: str = "project",
+    domain_id: str | None = None,
+) -> Any:
+    """The project ``identifier`` names; ``domain_id`` narrows a name lookup."""
+
+    def by_name(name: str) -> Any:
+        query: dict[str, Any] = {"name": name}
+        if domain_id:
+            query["domain_id"] = domain_id
+        return conn.identity.projects(**query)
+
+    return find_one(
+        parameter,
+        identifier,
+        "project",
+        not_found_as_none(conn.identity.get_project),
+        by_name,
+        _domain_of,
+    )
+
+
+def find_user(conn: Connection, identifier: str, parameter: str = "user") -> Any:
+    """The user ``identifier`` names (all domains are searched for a name)."""
+    return find_one(
+        parameter,
+        identifier,
+        "user",
+        not_found_as_none(conn.identity.get_user),
+        lambda name: conn.identity.users(name=name),
+        _domain_of,
+    )
+
+
+def find_group(conn: Connection, identifier: str, parameter: str = "group") -> Any:
+    """The group ``identifier`` names (all domains are searched for a name)."""
+    return find_one(
+        parameter,
+        identifier,
+        "group",
+        not_found_as_none(conn.identity.get_group),
+        lambda name: conn.identity.groups(name=name),
+        _domain_of,
+    )
+
+
+def find_role(conn: Connection, identifier: str, parameter: str = "role") -> Any:
+    """The role ``identifier`` names."""
+    return find_one(
+        parameter,
+        identifier,
+        "role",
+        not_found_as_none(conn.identity.get_role),
+        lambda name: conn.identity.roles(name=name),
+        _domain_of,
+    )
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A Keystone object as reported in results: its id and name."""
+
+    id: str
+    name: str
+
+    @classmethod
+    def of(cls, resource: Any) -> Ref:
+        """The reference of an openstacksdk resource."""
+        return cls(id=resource.id, name=resource.name)
+
+    def as_dict(self) -> dict[str, str]:
+        """JSON form."""
+        return asdict(self)
+
+
+# --- project role grants -----------------------------------------------------------
+
+
+def user_has_role(
+    conn: Connection, project_id: str, user_id: str, role_id: str
+) -> bool:
+    """Whether ``user_id`` holds ``role_id`` directly on ``project_id``."""
+    return bool(
+        conn.identity.validate_user_has_project_role(project_id, user_id, role_id)
+    )
+
+
+def grant_user_role(
+    conn: Connection, project_id: str, user_id: str, role_id: str
+) -> bool:
+    """Grant the role; False (nothing done) when the user already holds it."""
+    if user_has_role(conn, project_id, user_id, role_id):
+        return False
+    conn.identity.assign_project_role_to_user(project_id, user_id, role_id)
+    return True
+
+
+def revoke_user_role(
+    conn: Connection, project_id: str, user_id: str, role_id: str
+) -> bool:
+    """Revoke the role; False (nothing done) when the user does not hold it."""
+    if not user_has_role(conn, project_id, user_id, role_id):
+        return False
+    conn.identity.unassign_project_role_from_user(project_id, user_id, role_id)
+    return True
+
+
+def group_has_role(
+    conn: Connection, project_id: str, group_id: str, role_id: str
+) -> bool:
+    """Whether ``group_id`` holds ``role_id`` directly on ``project_id``."""
+    return bool(
+        conn.identity.validate_group_has_project_role(project_id, group_id, role_id)
+    )
+
+
+def grant_group_role(
+    conn: Connection, project_id: str, group_id: str, role_id: str
+) -> bool:
+    """Grant the role; False (nothing done) when the group already holds it."""
+    if group_has_role(conn, project_id, group_id, role_id):
+        return False
+    conn.identity.assign_project_role_to_group(project_id, group_id, role_id)
+    return True
+
+
+def revoke_group_role(
+    conn: Connection, project_id: str, group_id: str, role_id: str
+) -> bool:
+    """Revoke the role; False (nothing done) when the group does not hold it."""
+    if not group_has_role(conn, project_id, group_id, role_id):
+        return False
+    conn.identity.unassign_project_role_from_group(project_id, group_id, role_id)
+    return True
+
+
+# --- group membership --------------------------------------------------------------
+
+
+def in_group(conn: Connection, group_id: str, user_id: str) -> bool:
+    """Whether ``user_id`` is a member of ``group_id``."""
+    return bool(conn.identity.check_user_in_group(user_id, group_id))
+
+
+def add_to_group(conn: Connection, group_id: str, user_id: str) -> bool:
+    """Add the user; False (nothing done) when already a member."""
+    if in_group(conn, group_id, user_id):
+        return False
+    conn.identity.add_user_to_group(user_id, group_id)
+    return True
+
+
+def remove_from_group(conn: Connection, group_id: str, user_id: str) -> bool:
+    """Remove the user; False (nothing done) when not a member."""
+    if not in_group(conn, group_id, user_id):
+        return False
+    conn.identity.remove_user_from_group(user_id, group_id)
+    return True
+
+
+def group_members(conn: Connection, group_id: str) -> list[dict[str, str]]:
+    """The members of a group, sorted by name."""
+    users = conn.identity.group_users(group_id)
+    return sorted((Ref.of(u).as_dict() for u in users), key=lambda r: r["name"])
+
+
+# --- assignments -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One role assignment: who (user or group) holds which role where."""
+
+    role: str
+    role_id: str
+    project: str | None
+    project_id: str | None
+    user: str | None = None
+    user_id: str | None = None
+    group: str | None = None
+    group_id: str | None = None
+    inherited: bool = False
+
+    @classmethod
+    def from_sdk(cls, assignment: Any) -> Assignment:
+        """Build from a ``RoleAssignment`` listed with ``include_names``."""
+        role = assignment.role or {}
+        scope = assignment.scope or {}
+        project = scope.get("project") or {}
+        user = assignment.user or {}
+        group = assignment.group or {}
+        return cls(
+            role=role.get("name", ""),
+            role_id=role.get("id", ""),
+            project=project.get("name"),
+            project_id=project.get("id"),
+            user=user.get("name"),
+            user_id=user.get("id"),
+            group=group.get("name"),
+            group_id=group.get("id"),
+            inherited="OS-INHERIT:inherited_to" in scope,
+        )
+
+
+def project_assignments(conn: Connection, project_id: str) -> list[Assignment]:
+    """Direct role assignments on a project (users and groups), with names."""
+    found = conn.identity.role_assignments(
+        scope_project_id=project_id, include_names=True
+    )
+    return [Assignment.from_sdk(a) for a in found]
+
+
+def user_assignments(conn: Connection, user_id: str) -> list[Assignment]:
+    """The project role assignments a user holds, directly or through a group
+    (``effective``: group grants are expanded to the user)."""
+    found = conn.identity.role_assignments(
+        user_id=user_id, effective=True, include_names=True
+    )
+    return [Assignment.from_sdk(a) for a in found if (a.scope or {}).get("project")]
+
+
+def user_groups(conn: Connection, user_id: str) -> list[dict[str, str]]:
+    """The groups a user belongs to, sorted by name."""
+    groups = conn.identity.user_groups(user_id)
+    return sorted((Ref.of(g).as_dict() for g in groups), key=lambda r: r["name"])

@@ -1,0 +1,287 @@
+"""Neutron pieces of a project's network: networks, subnets, routers, RBAC sharing,
+security groups and floating IPs.
+
+Functions take ``conn`` first and ids (resolved by the caller), create resources
+owned by a given project (admin credentials create on the project's behalf), and the
+``delete_*`` helpers treat "already gone" as done so undo and purge can be re-run.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from openstack import exceptions
+from openstack.connection import Connection
+
+from openstack_api.lookup import find_one, not_found_as_none
+from pack_common import ConfigError, InputError
+
+
+def find_network(conn: Connection, identifier: str, parameter: str = "network") -> Any:
+    """The network ``identifier`` names (id or name)."""
+    return find_one(
+        parameter,
+        identifier,
+        "network",
+        not_found_as_none(conn.network.get_network),
+        lambda name: conn.network.networks(name=name),
+        lambda n: f"project {n.project_id}",
+    )
+
+
+def external_network(conn: Connection, configured: str | None, config_key: str) -> Any:
+    """The external network routers get their gateway on.
+
+    ``configured`` (a name or id from the pack config ``config_key``) wins; empty
+    means the cloud's only external network, and zero or several of them is a
+    ``ConfigError`` naming the key.
+    """
+    if configured:
+        try:
+            network = find_network(conn, configured, config_key)
+        except InputError as error:
+            raise ConfigError(
+                str(error).replace("parameter ", "pack config ", 1)
+            ) from error
+        if not network.is_router_external:
+            raise ConfigError(
+                f"pack config '{config_key}': network {network.name!r} is not external"
+            )
+        return network
+    found = list(conn.network.networks(is_router_external=True))
+    if len(found) != 1:
+        names = ", ".join(sorted(n.name for n in found)) or "none"
+        raise ConfigError(
+            f"pack config '{config_key}' is empty and the cloud has {len(found)} "
+            f"external networks ({names}): set it"
+        )
+    return found[0]
+
+
+def validate_cidr(cidr: str, parameter: str = "cidr") -> str:
+    """The canonical form of an IPv4/IPv6 network CIDR, or ``InputError``."""
+    try:
+        network = ipaddress.ip_network(str(cidr).strip(), strict=True)
+    except ValueError as error:
+        message = f"{cidr!r} is not a network CIDR ({error})"
+        raise InputError(parameter, message) from error
+    if network.num_addresses < 8:
+        raise InputError(parameter, f"{cidr!r} is too small for a project subnet")
+    return str(network)
+
+
+# --- security group rule sets ---------------------------------------------------------
+
+_RULE_KEYS = (
+    "direction",
+    "ethertype",
+    "protocol",
+    "port_range_min",
+    "port_range_max",
+    "remote_ip_prefix",
+)
+
+
+@dataclass(frozen=True)
+class SecurityGroupSpec:
+    """A security group the pack creates in new projects (from the pack config)."""
+
+    name: str
+    description: str = ""
+    rules: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_config(cls, entry: Mapping[str, Any], key: str) -> SecurityGroupSpec:
+        """Build from one pack config entry, naming ``key`` on a bad value."""
+        name = entry.get("name")
+        if not name:
+            raise ConfigError(f"pack config '{key}': every entry needs a 'name'")
+        rules = []
+        for rule in entry.get("rules") or []:
+            unknown = set(rule) - set(_RULE_KEYS)
+            if unknown:
+                raise ConfigError(
+                    f"pack config '{key}' group {name!r}: unknown rule keys "
+                    + ", ".join(sorted(unknown))
+                )
+            clean = {k: v for k, v in rule.items() if v not in (None, "")}
+            if "port_range_min" in clean:  # one port: min alone means min..min
+                clean.setdefault("port_range_max", clean["port_range_min"])
+            clean.setdefault("direction", "ingress")
+            clean.setdefault("ethertype", "IPv4")
+            rules.append(clean)
+        return cls(
+            name=str(name),
+            description=str(entry.get("description") or ""),
+            rules=tuple(rules),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form, as shown in plans."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "rules": [dict(r) for r in self.rules],
+        }
+
+
+def create_security_group(
+    conn: Connection, project_id: str, spec: SecurityGroupSpec
+) -> Any:
+    """Create the group and its rules in the project. When a rule fails the group is
+    deleted again so nothing half-made is left behind."""
+    group = conn.network.create_security_group(
+        name=spec.name, description=spec.description, project_id=project_id
+    )
+    try:
+        for rule in spec.rules:
+            conn.network.create_security_group_rule(
+                security_group_id=group.id, project_id=project_id, **rule
+            )
+    except exceptions.SDKException:
+        delete_security_group(conn, group.id)
+        raise
+    return group
+
+
+def delete_security_group(conn: Connection, group_id: str) -> None:
+    """Delete a security group (already gone is fine)."""
+    conn.network.delete_security_group(group_id, ignore_missing=True)
+
+
+# --- networks, subnets, routers -------------------------------------------------------
+
+
+def create_network(conn: Connection, project_id: str, name: str) -> Any:
+    """A project-owned tenant network (the cloud picks the segmentation)."""
+    return conn.network.create_network(name=name, project_id=project_id)
+
+
+def create_subnet(
+    conn: Connection,
+    project_id: str,
+    network_id: str,
+    name: str,
+    cidr: str,
+    dns_nameservers: list[str],
+) -> Any:
+    """A DHCP-enabled subnet of ``network_id``."""
+    version = ipaddress.ip_network(cidr).version
+    return conn.network.create_subnet(
+        name=name,
+        project_id=project_id,
+        network_id=network_id,
+        cidr=cidr,
+        ip_version=version,
+        is_dhcp_enabled=True,
+        dns_nameservers=list(dns_nameservers),
+    )
+
+
+def create_router(
+    conn: Connection, project_id: str, name: str, external_network_id: str
+) -> Any:
+    """A project-owned router with its gateway on the external network."""
+    return conn.network.create_router(
+        name=name,
+        project_id=project_id,
+        external_gateway_info={"network_id": external_network_id},
+    )
+
+
+def add_router_interface(conn: Connection, router_id: str, subnet_id: str) -> None:
+    """Attach the subnet to the router."""
+    router = conn.network.get_router(router_id)
+    conn.network.add_interface_to_router(router, subnet_id=subnet_id)
+
+
+def remove_router_interface(
+    conn: Connection,
+    router_id: str,
+    subnet_id: str | None = None,
+    port_id: str | None = None,
+) -> None:
+    """Detach a subnet (or an interface port) from the router; gone is fine."""
+    try:
+        router = conn.network.get_router(router_id)
+        conn.network.remove_interface_from_router(
+            router, subnet_id=subnet_id, port_id=port_id
+        )
+    except exceptions.NotFoundException:
+        pass
+
+
+def delete_router(conn: Connection, router_id: str) -> None:
+    """Delete a router after detaching every interface and clearing its gateway."""
+    try:
+        router = conn.network.get_router(router_id)
+    except exceptions.NotFoundException:
+        return
+    for port in conn.network.ports(
+        device_id=router_id, device_owner="network:router_interface"
+    ):
+        remove_router_interface(conn, router_id, port_id=port.id)
+    if router.external_gateway_info:
+        conn.network.update_router(router, external_gateway_info={})
+    conn.network.delete_router(router_id, ignore_missing=True)
+
+
+def delete_subnet(conn: Connection, subnet_id: str) -> None:
+    """Delete a subnet (already gone is fine)."""
+    conn.network.delete_subnet(subnet_id, ignore_missing=True)
+
+
+def delete_network(conn: Connection, network_id: str) -> None:
+    """Delete a network (already gone is fine); its subnets go with it."""
+    conn.network.delete_network(network_id, ignore_missing=True)
+
+
+def delete_port(conn: Connection, port_id: str) -> None:
+    """Delete a port (already gone is fine)."""
+    conn.network.delete_port(port_id, ignore_missing=True)
+
+
+def delete_floating_ip(conn: Connection, floating_ip_id: str) -> None:
+    """Release a floating IP (already gone is fine)."""
+    conn.network.delete_ip(floating_ip_id, ignore_missing=True)
+
+
+# --- RBAC sharing ---------------------------------------------------------------------
+
+
+def share_network(conn: Connection, network_id: str, project_id: str) -> Any:
+    """An RBAC policy sharing the network with one project, or the existing one."""
+    existing = shared_network_policy(conn, network_id, project_id)
+    if existing is not None:
+        return existing
+    return conn.network.create_rbac_policy(
+        object_type="network",
+        object_id=network_id,
+        action="access_as_shared",
+        target_project_id=project_id,
+    )
+
+
+def shared_network_policy(conn: Connection, network_id: str, project_id: str) -> Any:
+    """The RBAC policy sharing ``network_id`` with ``project_id``, or None."""
+    for policy in conn.network.rbac_policies(
+        object_type="network",
+        object_id=network_id,
+        action="access_as_shared",
+        target_project_id=project_id,
+    ):
+        return policy
+    return None
+
+
+def delete_rbac_policy(conn: Connection, policy_id: str) -> None:
+    """Delete an RBAC policy (already gone is fine)."""
+    conn.network.delete_rbac_policy(policy_id, ignore_missing=True)
+
+
+def rbac_policies_for(conn: Connection, project_id: str) -> list[Any]:
+    """RBAC policies granting ``project_id`` access to someone else's objects."""
+    return list(conn.network.rbac_policies(target_project_id=project_id))

@@ -1,0 +1,144 @@
+"""Project quotas of compute (Nova), network (Neutron) and volume (Cinder).
+
+Each service's quota API is called through its openstacksdk proxy with the
+service's own key names (``cores``, ``floatingip``, ``gigabytes``...), the names
+operators see in ``openstack quota show``, so ``quota.show`` and ``quota.set`` use
+the same vocabulary. ``-1`` means unlimited everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from openstack.connection import Connection
+
+from openstack_api.projects import has_service
+
+UNLIMITED = -1
+
+
+@dataclass(frozen=True)
+class QuotaValue:
+    """One quota of one service: the limit, what is in use and what is reserved."""
+
+    limit: int
+    in_use: int
+    reserved: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        """JSON form."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class QuotaService:
+    """How to read and write one service's project quotas."""
+
+    name: str
+    catalog_type: str
+    proxy: Callable[[Connection], Any]
+    show_path: str
+    update_path: str
+    body_key: str
+    used_key: str
+    microversion: str | None = None
+
+    def available(self, conn: Connection) -> bool:
+        """Whether the cloud has this service."""
+        return has_service(conn, self.catalog_type)
+
+
+SERVICES: dict[str, QuotaService] = {
+    "compute": QuotaService(
+        "compute",
+        "compute",
+        lambda c: c.compute,
+        "/os-quota-sets/{project}/detail",
+        "/os-quota-sets/{project}",
+        "quota_set",
+        "in_use",
+        # 2.36 drops the deprecated proxies of network quotas (floating_ips...)
+        "2.36",
+    ),
+    "network": QuotaService(
+        "network",
+        "network",
+        lambda c: c.network,
+        "/quotas/{project}/details",
+        "/quotas/{project}",
+        "quota",
+        "used",
+    ),
+    "volume": QuotaService(
+        "volume",
+        "block-storage",
+        lambda c: c.block_storage,
+        "/os-quota-sets/{project}?usage=true",
+        "/os-quota-sets/{project}",
+        "quota_set",
+        "in_use",
+    ),
+}
+
+
+def parse_quotas(body: dict[str, Any], used_key: str) -> dict[str, QuotaValue]:
+    """The quotas of a detailed quota response (values that are not
+    ``{limit, in_use|used, reserved}`` objects, like ``id``, are ignored)."""
+    values: dict[str, QuotaValue] = {}
+    for key, value in body.items():
+        if isinstance(value, dict) and "limit" in value:
+            values[key] = QuotaValue(
+                limit=int(value["limit"]),
+                in_use=int(value.get(used_key) or 0),
+                reserved=int(value.get("reserved") or 0),
+            )
+    return dict(sorted(values.items()))
+
+
+def get_quotas(
+    conn: Connection, project_id: str, service: str
+) -> dict[str, QuotaValue]:
+    """The project's quotas of ``service`` with usage and reservations."""
+    spec = SERVICES[service]
+    response = spec.proxy(conn).get(
+        spec.show_path.format(project=project_id), microversion=spec.microversion
+    )
+    _raise_for(response)
+    return parse_quotas(response.json()[spec.body_key], spec.used_key)
+
+
+def update_quotas(
+    conn: Connection, project_id: str, service: str, values: dict[str, int]
+) -> None:
+    """Set the given quotas of ``service`` (the others are left alone)."""
+    spec = SERVICES[service]
+    response = spec.proxy(conn).put(
+        spec.update_path.format(project=project_id),
+        json={spec.body_key: dict(values)},
+        microversion=spec.microversion,
+    )
+    _raise_for(response)
+
+
+def reset_quotas(conn: Connection, project_id: str, service: str) -> None:
+    """Return the project's quotas of ``service`` to the defaults."""
+    spec = SERVICES[service]
+    response = spec.proxy(conn).delete(
+        spec.update_path.format(project=project_id), microversion=spec.microversion
+    )
+    if response.status_code != 404:
+        _raise_for(response)
+
+
+def _raise_for(response: Any) -> None:
+    """Raise openstacksdk's exception for an error response."""
+    from openstack import exceptions
+
+    exceptions.raise_from_response(response)
+
+
+def available_services(conn: Connection) -> list[str]:
+    """The quota services this cloud has, in a stable order."""
+    return [name for name, spec in SERVICES.items() if spec.available(conn)]

@@ -1,0 +1,242 @@
+"""Operator tasks on role grants and group membership, and ``user.show``.
+
+Every name is resolved (and an ambiguous one refused) before any change. Each grant
+or membership is checked first: one already in the wanted state is reported
+``unchanged`` and counts as success, so re-running an action is harmless. A dry run
+(the default) reports what each item would do; the real run does it item by item,
+collects failures and fails the execution when any item failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from openstack.connection import Connection
+
+from openstack_api import identity
+from pack_common import Failure, InputError
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class Item:
+    """One grant/revoke/membership change of a batch."""
+
+    target: dict[str, str]
+    needed: bool
+    apply: Callable[[], bool]
+
+
+def _names(values: list[str] | str | None, parameter: str) -> list[str]:
+    """A non-empty list of names or ids (a single string is one item)."""
+    if isinstance(values, str):
+        values = [values]
+    cleaned: list[str] = []
+    for value in values or []:
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(parameter, f"{value!r} is not a name or id")
+        if value.strip() not in cleaned:
+            cleaned.append(value.strip())
+    if not cleaned:
+        raise InputError(parameter, "give at least one name or id")
+    return cleaned
+
+
+def _run_items(
+    verb: str, context: dict[str, Any], items: list[Item], dry_run: bool
+) -> dict[str, Any] | Failure:
+    """Report (dry run) or apply each item; the batch fails when any item failed."""
+    results = []
+    failed = 0
+    for item in items:
+        entry: dict[str, Any] = dict(item.target)
+        if not item.needed:
+            entry["outcome"] = "unchanged"
+        elif dry_run:
+            entry["outcome"] = f"would {verb}"
+        else:
+            LOG.info("%s: %s", verb, item.target)
+            try:
+                changed = item.apply()
+            except Exception as error:  # collected, summarised below
+                failed += 1
+                entry["outcome"] = "failed"
+                entry["error"] = f"{type(error).__name__}: {error}"
+            else:
+                entry["outcome"] = "done" if changed else "unchanged"
+        results.append(entry)
+    counts: dict[str, int] = {}
+    for entry in results:
+        counts[entry["outcome"]] = counts.get(entry["outcome"], 0) + 1
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
+    result = {"dry_run": dry_run, **context, "items": results, "summary": summary}
+    if failed:
+        result["summary"] = f"{failed} of {len(items)} failed: {summary}"
+        return Failure(result)
+    return result
+
+
+def _ref(resource: Any) -> dict[str, str]:
+    return identity.Ref.of(resource).as_dict()
+
+
+def project_add_users(
+    conn: Connection,
+    project: str,
+    users: list[str],
+    role: str,
+    dry_run: bool = True,
+) -> dict[str, Any] | Failure:
+    """Grant ``role`` on ``project`` to each of ``users`` (names or ids); a user
+    already holding the role is reported unchanged."""
+    names = _names(users, "users")
+    found = identity.find_project(conn, project)
+    found_role = identity.find_role(conn, role)
+    targets = [identity.find_user(conn, u, "users") for u in names]
+    items = [
+        Item(
+            {"user": u.name, "user_id": u.id},
+            not identity.user_has_role(conn, found.id, u.id, found_role.id),
+            lambda u=u: identity.grant_user_role(conn, found.id, u.id, found_role.id),
+        )
+        for u in targets
+    ]
+    context = {"project": _ref(found), "role": _ref(found_role)}
+    return _run_items("grant", context, items, dry_run)
+
+
+def project_remove_users(
+    conn: Connection,
+    project: str,
+    users: list[str],
+    role: str,
+    dry_run: bool = True,
+) -> dict[str, Any] | Failure:
+    """Revoke ``role`` on ``project`` from each of ``users``; a user not holding it
+    is reported unchanged."""
+    names = _names(users, "users")
+    found = identity.find_project(conn, project)
+    found_role = identity.find_role(conn, role)
+    targets = [identity.find_user(conn, u, "users") for u in names]
+    items = [
+        Item(
+            {"user": u.name, "user_id": u.id},
+            identity.user_has_role(conn, found.id, u.id, found_role.id),
+            lambda u=u: identity.revoke_user_role(conn, found.id, u.id, found_role.id),
+        )
+        for u in targets
+    ]
+    context = {"project": _ref(found), "role": _ref(found_role)}
+    return _run_items("revoke", context, items, dry_run)
+
+
+def project_add_group(
+    conn: Connection,
+    project: str,
+    group: str,
+    role: str,
+    dry_run: bool = True,
+) -> dict[str, Any] | Failure:
+    """Grant ``role`` on ``project`` to ``group``; already held is unchanged."""
+    found = identity.find_project(conn, project)
+    found_role = identity.find_role(conn, role)
+    found_group = identity.find_group(conn, group)
+    item = Item(
+        {"group": found_group.name, "group_id": found_group.id},
+        not identity.group_has_role(conn, found.id, found_group.id, found_role.id),
+        lambda: identity.grant_group_role(
+            conn, found.id, found_group.id, found_role.id
+        ),
+    )
+    context = {"project": _ref(found), "role": _ref(found_role)}
+    return _run_items("grant", context, [item], dry_run)
+
+
+def project_remove_group(
+    conn: Connection,
+    project: str,
+    group: str,
+    role: str,
+    dry_run: bool = True,
+) -> dict[str, Any] | Failure:
+    """Revoke ``role`` on ``project`` from ``group``; not held is unchanged."""
+    found = identity.find_project(conn, project)
+    found_role = identity.find_role(conn, role)
+    found_group = identity.find_group(conn, group)
+    item = Item(
+        {"group": found_group.name, "group_id": found_group.id},
+        identity.group_has_role(conn, found.id, found_group.id, found_role.id),
+        lambda: identity.revoke_group_role(
+            conn, found.id, found_group.id, found_role.id
+        ),
+    )
+    context = {"project": _ref(found), "role": _ref(found_role)}
+    return _run_items("revoke", context, [item], dry_run)
+
+
+def group_add_users(
+    conn: Connection, group: str, users: list[str], dry_run: bool = True
+) -> dict[str, Any] | Failure:
+    """Add each of ``users`` to ``group``; members already are unchanged."""
+    names = _names(users, "users")
+    found = identity.find_group(conn, group)
+    targets = [identity.find_user(conn, u, "users") for u in names]
+    items = [
+        Item(
+            {"user": u.name, "user_id": u.id},
+            not identity.in_group(conn, found.id, u.id),
+            lambda u=u: identity.add_to_group(conn, found.id, u.id),
+        )
+        for u in targets
+    ]
+    return _run_items("add", {"group": _ref(found)}, items, dry_run)
+
+
+def group_remove_users(
+    conn: Connection, group: str, users: list[str], dry_run: bool = True
+) -> dict[str, Any] | Failure:
+    """Remove each of ``users`` from ``group``; non-members are unchanged."""
+    names = _names(users, "users")
+    found = identity.find_group(conn, group)
+    targets = [identity.find_user(conn, u, "users") for u in names]
+    items = [
+        Item(
+            {"user": u.name, "user_id": u.id},
+            identity.in_group(conn, found.id, u.id),
+            lambda u=u: identity.remove_from_group(conn, found.id, u.id),
+        )
+        for u in targets
+    ]
+    return _run_items("remove", {"group": _ref(found)}, items, dry_run)
+
+
+def user_show(conn: Connection, user: str) -> dict[str, Any]:
+    """A user's details, groups, and the projects they hold roles on (directly or
+    through a group) with those roles."""
+    found = identity.find_user(conn, user)
+    by_project: dict[str, dict[str, Any]] = {}
+    for a in identity.user_assignments(conn, found.id):
+        entry = by_project.setdefault(
+            a.project_id or "",
+            {"id": a.project_id, "name": a.project, "roles": []},
+        )
+        if a.role not in entry["roles"]:
+            entry["roles"].append(a.role)
+    for entry in by_project.values():
+        entry["roles"].sort()
+    return {
+        "user": {
+            "id": found.id,
+            "name": found.name,
+            "domain_id": found.domain_id,
+            "email": getattr(found, "email", None),
+            "enabled": bool(found.is_enabled),
+            "default_project_id": found.default_project_id,
+        },
+        "groups": identity.user_groups(conn, found.id),
+        "projects": sorted(by_project.values(), key=lambda p: p["name"] or ""),
+    }

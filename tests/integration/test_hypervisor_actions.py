@@ -1,0 +1,162 @@
+"""hypervisor.* actions against the devcloud.
+
+Mutations happen only on the scratch host devcloud-hv4 (no seeded servers) and on
+servers the tests boot; the seeded hosts are only read.
+"""
+
+from __future__ import annotations
+
+from openstack.connection import Connection
+from os_fixtures_compute import SERVER_HOSTS, compute_service, host_of
+
+pytest_plugins = ["os_fixtures_compute"]
+
+
+def test_disable_enable_idempotent_with_reason(
+    run_action, scratch_host, admin_conn: Connection, unique_name
+):
+    reason = f"integration test {unique_name('reason')}"
+    ok, plan = run_action(
+        "hypervisor.service.disable", hypervisor=scratch_host, reason=reason
+    )
+    assert ok and plan["steps"] == [{"disable": {"reason": reason}}]
+    assert compute_service(admin_conn, scratch_host).status == "enabled"
+
+    ok, done = run_action(
+        "hypervisor.service.disable",
+        hypervisor=scratch_host,
+        reason=reason,
+        dry_run=False,
+    )
+    assert ok and done["changed"] is True
+    service = compute_service(admin_conn, scratch_host)
+    assert (service.status, service.disabled_reason) == ("disabled", reason)
+
+    ok, again = run_action(
+        "hypervisor.service.disable",
+        hypervisor=next(  # by id this time
+            h.id for h in admin_conn.compute.hypervisors() if h.name == scratch_host
+        ),
+        reason="another reason",
+        dry_run=False,
+    )
+    assert ok and again["changed"] is False
+    assert compute_service(admin_conn, scratch_host).disabled_reason == reason
+
+    ok, enabled = run_action(
+        "hypervisor.service.enable",
+        hypervisor=scratch_host,
+        reason="done",
+        dry_run=False,
+    )
+    assert ok and enabled["changed"] is True
+    assert compute_service(admin_conn, scratch_host).status == "enabled"
+    ok, again = run_action(
+        "hypervisor.service.enable", hypervisor=scratch_host, dry_run=False
+    )
+    assert ok and again["changed"] is False
+
+
+def test_disable_unknown_hypervisor_names_the_parameter(run_action, admin_conn):
+    before = {
+        s.host: s.status for s in admin_conn.compute.services(binary="nova-compute")
+    }
+    ok, result = run_action(
+        "hypervisor.service.disable",
+        hypervisor="it-no-such-host",
+        reason="x",
+        dry_run=False,
+    )
+    assert not ok and "parameter 'hypervisor'" in result["error"]
+    after = {
+        s.host: s.status for s in admin_conn.compute.services(binary="nova-compute")
+    }
+    assert after == before
+
+
+def test_show_seeded_hosts(run_action, seed):
+    ok, hv1 = run_action("hypervisor.show", hypervisor="devcloud-hv1")
+    assert ok, hv1
+    names = {s["name"] for s in hv1["servers"]}
+    assert {"ops-monitor", "web-01", "web-old", "legacy-app", "ds-broken"} <= names
+    assert hv1["server_count"] == len(hv1["servers"])
+    assert hv1["service"]["enabled"] and hv1["service"]["up"]
+    assert {"VCPU", "MEMORY_MB", "DISK_GB"} <= set(hv1["usage"])
+    assert hv1["usage"]["VCPU"]["used"] >= 1
+    ok, hv3 = run_action("hypervisor.show", hypervisor=seed["disabled_service"]["host"])
+    assert ok
+    assert hv3["service"]["enabled"] is False
+    assert hv3["service"]["disabled_reason"] == seed["disabled_service"]["reason"]
+    assert hv3["service"]["disabled_by_pack"] is False
+
+
+def test_find_empty_and_reinstall_candidates(run_action, scratch_host, seed):
+    ok, empty = run_action("hypervisor.find.empty")
+    assert ok
+    names = [h["name"] for h in empty]
+    assert seed["disabled_service"]["host"] not in names
+    assert not set(SERVER_HOSTS) & set(names)
+    assert all(h["server_count"] == 0 and h["enabled"] and h["up"] for h in empty)
+
+    ok, rows = run_action("hypervisor.find.reinstall.candidates", limit=10)
+    assert ok
+    counts = [(r["server_count"], -(r["uptime_seconds"] or 0)) for r in rows]
+    assert counts == sorted(counts)
+    assert seed["disabled_service"]["host"] not in [r["name"] for r in rows]
+    ok, limited = run_action(
+        "hypervisor.find.reinstall.candidates", limit=1, max_servers=0
+    )
+    assert ok and len(limited) <= 1 and all(r["server_count"] == 0 for r in limited)
+    ok, with_disabled = run_action(
+        "hypervisor.find.reinstall.candidates", limit=10, include_disabled=True
+    )
+    assert seed["disabled_service"]["host"] in [r["name"] for r in with_disabled]
+
+
+def test_drain_empties_the_scratch_host(
+    run_action, boot_server, scratch_host, admin_conn: Connection
+):
+    running = boot_server(scratch_host, label="drain")
+    stopped = boot_server(scratch_host, stopped=True, label="drain")
+
+    ok, plan = run_action(
+        "hypervisor.drain", hypervisor=scratch_host, reason="it drain"
+    )
+    assert ok, plan
+    steps = {p["server"]["id"]: (p["kind"], p["refused"]) for p in plan["plan"]}
+    assert steps[running.id] == ("live", None) and steps[stopped.id] == ("cold", None)
+    assert compute_service(admin_conn, scratch_host).status == "enabled"
+
+    ok, refused = run_action(
+        "hypervisor.drain", hypervisor=scratch_host, reason="it drain", dry_run=False
+    )
+    assert not ok and "parameter 'confirm'" in refused["error"]
+    assert compute_service(admin_conn, scratch_host).status == "enabled"
+
+    ok, result = run_action(
+        "hypervisor.drain",
+        hypervisor=scratch_host,
+        reason="it drain",
+        confirm=scratch_host,
+        dry_run=False,
+    )
+    assert ok, result
+    service = compute_service(admin_conn, scratch_host)
+    assert service.status == "disabled"
+    assert service.disabled_reason == "[openstack_ops] drain: it drain"
+    assert result["remaining_on_host"] == []
+    outcomes = {s["server"]["id"]: s["outcome"] for s in result["servers"]}
+    assert outcomes[running.id] == outcomes[stopped.id] == "migrated"
+    assert host_of(admin_conn, running.id) in SERVER_HOSTS
+    assert host_of(admin_conn, stopped.id) in SERVER_HOSTS
+    assert admin_conn.compute.get_server(stopped.id).status == "SHUTOFF"
+    assert admin_conn.compute.get_server(running.id).status == "ACTIVE"
+
+    ok, again = run_action(
+        "hypervisor.drain",
+        hypervisor=scratch_host,
+        reason="it drain",
+        confirm=scratch_host,
+        dry_run=False,
+    )
+    assert ok and again["servers"] == [] and again["disable"] == "already disabled"

@@ -1,0 +1,181 @@
+"""server.* actions against the devcloud, on servers each test boots and deletes."""
+
+from __future__ import annotations
+
+from openstack.connection import Connection
+
+from openstack_api.migrations import snapshots_of
+
+pytest_plugins = ["os_fixtures_compute"]
+
+HV1, HV2 = "devcloud-hv1", "devcloud-hv2"
+
+
+def test_show_by_name_and_by_id(run_action, boot_server):
+    server = boot_server(HV1)
+    ok, by_name = run_action("server.show", server=server.name)
+    assert ok, by_name
+    ok, by_id = run_action("server.show", server=server.id)
+    assert ok
+    assert by_name["id"] == by_id["id"] == server.id
+    assert by_name["host"] == HV1 and by_name["flavor"]["name"] == "m1.tiny"
+
+
+def test_show_unknown_server_names_the_parameter(run_action):
+    ok, result = run_action("server.show", server="it-no-such-server")
+    assert not ok and "parameter 'server'" in result["error"]
+
+
+def test_create_dry_run_then_pinned_on_the_shared_network(
+    run_action, admin_conn: Connection, test_image, unique_name, cleanup
+):
+    name = unique_name("create")
+    params = {
+        "name": name,
+        "flavor": "m1.tiny",
+        "image": test_image.id,
+        "network": "shared-net",
+        "hypervisor": HV2,
+    }
+    ok, plan = run_action("server.create", **params)
+    assert ok and plan["dry_run"] and plan["plan"]["availability_zone"] == f"nova:{HV2}"
+    assert not list(admin_conn.compute.servers(name=f"^{name}$"))
+    ok, result = run_action("server.create", dry_run=False, **params)
+    if result.get("server", {}).get("id"):
+        from os_fixtures_compute import delete_server
+
+        cleanup(delete_server, admin_conn, result["server"]["id"])
+    assert ok, result
+    assert result["server"]["status"] == "ACTIVE" and result["server"]["host"] == HV2
+    assert result["server"]["addresses"]["shared-net"][0].startswith("10.10.0.")
+    ok, again = run_action("server.create", dry_run=False, **params)
+    assert ok and again["changed"] is False
+    assert len(list(admin_conn.compute.servers(name=f"^{name}$"))) == 1
+
+
+def test_live_then_cold_migration_with_snapshot(
+    run_action, boot_server, admin_conn: Connection
+):
+    server = boot_server(HV1)
+    ok, plan = run_action("server.migrate", server=server.name, destination=HV2)
+    assert ok and plan["plan"]["kind"] == "live" and plan["plan"]["destination"] == HV2
+    assert admin_conn.compute.get_server(server.id).compute_host == HV1
+
+    ok, result = run_action(
+        "server.migrate", server=server.id, destination=HV2, dry_run=False
+    )
+    assert ok, result
+    assert result["outcome"] == "migrated" and result["destination"] == HV2
+    moved = admin_conn.compute.get_server(server.id)
+    assert (moved.compute_host, moved.status) == (HV2, "ACTIVE")
+
+    ok, result = run_action(
+        "server.migrate",
+        server=server.name,
+        migration_type="cold",
+        destination=HV1,
+        snapshot=True,
+        dry_run=False,
+    )
+    assert ok, result
+    back = admin_conn.compute.get_server(server.id)
+    assert (back.compute_host, back.status) == (HV1, "ACTIVE")
+    snapshots = snapshots_of(admin_conn, server.id)
+    assert [i.id for i in snapshots] == [result["snapshot_id"]]
+    assert snapshots[0].name.startswith(f"openstack_ops-premigration-{server.name}-")
+    types = {
+        m.migration_type for m in admin_conn.compute.migrations(instance_uuid=server.id)
+    }
+    assert {"live-migration", "migration"} <= types
+
+
+def test_cold_migration_of_a_stopped_server_is_confirmed(
+    run_action, boot_server, admin_conn: Connection
+):
+    server = boot_server(HV2, stopped=True)
+    ok, result = run_action(
+        "server.migrate", server=server.id, migration_type="auto", dry_run=False
+    )
+    assert ok, result
+    assert result["kind"] == "cold"
+    moved = admin_conn.compute.get_server(server.id)
+    assert (moved.compute_host, moved.status) == (HV1, "SHUTOFF")
+
+
+def test_migration_refusals_name_the_parameter_and_move_nothing(
+    run_action, boot_server, admin_conn: Connection, seed
+):
+    server = boot_server(HV1)
+    disabled = seed["disabled_service"]["host"]
+    cases = [
+        ({"destination": HV1}, "destination", "current host"),
+        ({"destination": "it-no-such-host"}, "destination", "no hypervisor"),
+        ({"destination": disabled}, "destination", "disabled"),
+        ({"server": "it-no-such-server"}, "server", "no server"),
+        ({"migration_type": "live", "server": "web-old"}, "server", "needs status"),
+    ]
+    for overrides, parameter, words in cases:
+        params = {"server": server.id, "dry_run": False, **overrides}
+        ok, result = run_action("server.migrate", **params)
+        assert not ok, (overrides, result)
+        assert f"parameter '{parameter}'" in result["error"], result
+        assert words in result["error"], result
+    assert admin_conn.compute.get_server(server.id).compute_host == HV1
+    assert not list(admin_conn.compute.migrations(instance_uuid=server.id))
+
+
+def test_flavor_rule_from_pack_config_refuses_up_front(
+    run_action, boot_server, admin_conn: Connection, pack_config
+):
+    server = boot_server(HV1)
+    config = {**pack_config, "migration": {**pack_config["migration"], "max_vcpus": 0}}
+    ok, result = run_action("server.migrate", server=server.id, _config=config)
+    assert ok and result["plan"]["refused"] is None
+    config["migration"]["refused_extra_specs"] = []
+    config["migration"]["max_vcpus"] = 1
+    ok, _ = run_action("server.migrate", server=server.id, _config=config)
+    assert ok  # m1.tiny has 1 vCPU: at the limit is fine
+    medium = boot_server(HV1, flavor="m1.medium")
+    ok, result = run_action(
+        "server.migrate", server=medium.id, dry_run=False, _config=config
+    )
+    assert not ok and "above the migration limit of 1" in result["error"]
+    assert "parameter 'server'" in result["error"]
+    assert not list(admin_conn.compute.migrations(instance_uuid=medium.id))
+
+
+def test_shutdown_on_hypervisor(run_action, boot_server, scratch_host, admin_conn):
+    running = boot_server(scratch_host)
+    stopped = boot_server(scratch_host, stopped=True)
+    ok, plan = run_action("server.shutdown.on.hypervisor", hypervisors=[scratch_host])
+    assert ok
+    actions = {s["id"]: s["action"] for s in plan["servers"]}
+    assert actions == {running.id: "stop", stopped.id: "unchanged"}
+    assert admin_conn.compute.get_server(running.id).status == "ACTIVE"
+
+    ok, result = run_action(
+        "server.shutdown.on.hypervisor",
+        hypervisors=[scratch_host],
+        confirm="devcloud-hv1",
+        dry_run=False,
+    )
+    assert not ok and "parameter 'confirm'" in result["error"]
+    assert admin_conn.compute.get_server(running.id).status == "ACTIVE"
+
+    ok, result = run_action(
+        "server.shutdown.on.hypervisor",
+        hypervisors=[scratch_host],
+        confirm=scratch_host,
+        dry_run=False,
+    )
+    assert ok, result
+    outcomes = {s["id"]: s["outcome"] for s in result["servers"]}
+    assert outcomes == {running.id: "stopped", stopped.id: "unchanged"}
+    assert admin_conn.compute.get_server(running.id).status == "SHUTOFF"
+    ok, again = run_action(
+        "server.shutdown.on.hypervisor",
+        hypervisors=[scratch_host],
+        confirm=scratch_host,
+        dry_run=False,
+    )
+    assert ok and {s["outcome"] for s in again["servers"]} == {"unchanged"}

@@ -1,0 +1,136 @@
+"""project.create: every bad input names its parameter and changes nothing; plans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from project_fakes import FakeConn
+
+from pack_common import ConfigError, InputError
+from workflows import project
+
+
+def create(conn: FakeConn, config: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    kwargs.setdefault("name", "newproj")
+    return project.create(conn, config or {}, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [
+        ({"name": "  "}, "name"),
+        ({"name": "web"}, "name"),  # exists already
+        ({"network": "bridged"}, "network"),
+        ({"contact_email": "not-an-email"}, "contact_email"),
+        ({"tags": ["a/b"]}, "tags"),
+        ({"network": "external", "cidr": "10.0.0.0/33"}, "cidr"),
+        ({"network": "external", "cidr": "10.0.0.1/24"}, "cidr"),
+        ({"network": "external", "dns_nameservers": ["dns.example"]}, "dns_nameservers"),
+        ({"network": "external", "floating_ips": -1}, "floating_ips"),
+        ({"quotas": {"compute": {"cores": -5}}}, "quotas"),
+        ({"quotas": {"compute": {"cores": "many"}}}, "quotas"),
+        ({"quotas": {"compute": {"nosuch": 1}}}, "quotas"),
+        ({"admins": ["nobody"]}, "admins"),
+        ({"members": ["alice", "ghost"]}, "members"),
+        ({"domain": "nodomain"}, "domain"),
+        ({"parent": "data"}, "parent"),  # ambiguous
+    ],
+)
+def test_bad_input_names_the_parameter_and_changes_nothing(
+    kwargs: dict[str, Any], parameter: str
+) -> None:
+    conn = FakeConn()
+    with pytest.raises(InputError) as error:
+        create(conn, dry_run=False, **kwargs)
+    assert error.value.parameter == parameter
+    assert conn.changed() == []
+
+
+def test_ambiguous_parent_lists_the_candidates() -> None:
+    with pytest.raises(InputError, match=r"data \[p-d1\].*data \[p-d2\]"):
+        create(FakeConn(), parent="data")
+
+
+def test_internal_network_needs_the_config_key() -> None:
+    conn = FakeConn()
+    with pytest.raises(ConfigError, match="project_networks.internal_network"):
+        create(conn, network="internal", dry_run=False)
+    assert conn.changed() == []
+
+
+def test_external_plan_in_order_with_floating_ip_quota_and_grants() -> None:
+    conn = FakeConn()
+    result = create(
+        conn,
+        network="external",
+        cidr="10.20.0.0/24",
+        immutable=True,
+        tags=["team-a"],
+        contact_email="owner@example.org",
+        admins=["alice"],
+        members=["bob"],
+        quotas={"compute": {"cores": 8}, "dns": {"zones": 1}},
+    )
+    assert conn.changed() == []
+    actions = [(s["action"], s["target"]) for s in result["plan"]]
+    assert actions == [
+        ("create project", "newproj"),
+        ("set quotas", "compute"),
+        ("set quotas", "network"),
+        ("create network", "newproj-net"),
+        ("create subnet", "newproj-subnet"),
+        ("create router", "newproj-router"),
+        ("attach subnet to router", "newproj-router"),
+        ("create security group", "ssh"),
+        ("create security group", "icmp"),
+        ("create security group", "web"),
+        ("grant role", "alice"),
+        ("grant role", "bob"),
+    ]
+    first = result["plan"][0]
+    assert first["tags"] == ["team-a", "immutable"]
+    assert first["contact_email"] == "owner@example.org"
+    assert result["plan"][2]["floatingip"] == 1
+    assert result["plan"][4]["cidr"] == "10.20.0.0/24"
+    assert result["plan"][5]["external_network"] == "ext"
+    assert [s["role"] for s in result["plan"][-2:]] == ["manager", "member"]
+    assert result["notes"] == ["quotas: dns: no such service here, skipped"]
+
+
+def test_internal_plan_shares_the_configured_network_with_config_groups() -> None:
+    config = {
+        "project_networks": {
+            "internal_network": "int",
+            "default_security_groups": [
+                {"name": "only-ssh", "rules": [{"protocol": "tcp", "port_range_min": 22}]}
+            ],
+        },
+        "project_roles": {"member_role": "member"},
+    }
+    result = create(FakeConn(), config, network="internal")
+    actions = [(s["action"], s["target"]) for s in result["plan"]]
+    assert actions == [
+        ("create project", "newproj"),
+        ("share network", "int"),
+        ("create security group", "only-ssh"),
+    ]
+    rule = result["plan"][2]["rules"][0]
+    assert rule["direction"] == "ingress" and rule["ethertype"] == "IPv4"
+    assert rule["port_range_max"] == 22
+
+
+def test_none_network_plan_is_just_the_project() -> None:
+    result = create(FakeConn())
+    assert [s["action"] for s in result["plan"]] == ["create project"]
+    assert result["dry_run"] is True
+
+
+def test_unknown_rule_key_in_config_is_a_config_error() -> None:
+    config = {
+        "project_networks": {
+            "default_security_groups": [{"name": "x", "rules": [{"port": 22}]}]
+        }
+    }
+    with pytest.raises(ConfigError, match="default_security_groups"):
+        create(FakeConn(), config)

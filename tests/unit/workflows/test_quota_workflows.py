@@ -1,0 +1,113 @@
+"""quota.set: validation, plan (unchanged / refused below usage / forced), notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from project_fakes import FakeConn
+
+from openstack_api.quotas import QuotaValue
+from pack_common import Failure, InputError
+from workflows import quota
+
+CURRENT = {
+    "compute": {
+        "cores": QuotaValue(limit=20, in_use=4),
+        "instances": QuotaValue(limit=10, in_use=2),
+    }
+}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "cores=4",
+        {"compute": 4},
+        {"compute": {"cores": -2}},
+        {"compute": {"cores": 1.5}},
+        {"compute": {"cores": True}},
+    ],
+)
+def test_validate_request_names_the_parameter(value: Any) -> None:
+    with pytest.raises(InputError) as error:
+        quota.validate_request(value)
+    assert error.value.parameter == "quotas"
+
+
+def test_minus_one_means_unlimited_and_is_accepted() -> None:
+    assert quota.validate_request({"compute": {"cores": -1}}) == {
+        "compute": {"cores": -1}
+    }
+
+
+def test_plan_classifies_each_value() -> None:
+    request = {"compute": {"cores": 20, "instances": 1}, "dns": {"zones": 2}}
+    plan = quota.plan_changes(request, CURRENT, ["compute"], force=False)
+    statuses = {c.quota: c.status for c in plan.changes}
+    assert statuses == {"cores": "unchanged", "instances": "refused"}
+    assert plan.notes == ["dns: not a quota service (compute, network, volume), skipped"]
+    assert plan.to_apply() == {}
+
+
+def test_force_allows_below_usage_and_unlimited_is_never_refused() -> None:
+    request = {"compute": {"instances": 1, "cores": -1}}
+    plan = quota.plan_changes(request, CURRENT, ["compute"], force=True)
+    assert {c.quota: c.status for c in plan.changes} == {
+        "instances": "forced",
+        "cores": "change",
+    }
+    assert plan.to_apply() == {"compute": {"instances": 1, "cores": -1}}
+
+
+def test_service_the_cloud_lacks_is_skipped_with_a_note() -> None:
+    plan = quota.plan_changes({"volume": {"volumes": 5}}, CURRENT, ["compute"], False)
+    assert plan.changes == [] and "no such service" in plan.notes[0]
+
+
+def test_unknown_key_lists_the_valid_ones() -> None:
+    with pytest.raises(InputError, match="valid: cores, instances"):
+        quota.plan_changes({"compute": {"gpus": 1}}, CURRENT, ["compute"], False)
+
+
+def test_set_below_usage_is_refused_and_nothing_changes() -> None:
+    conn = FakeConn()
+    result = quota.set_limits(
+        conn, "web", {"compute": {"cores": 2}}, dry_run=False  # type: ignore[arg-type]
+    )
+    assert isinstance(result, Failure)
+    assert "force" in result.result["error"]
+    assert conn.changed() == []
+
+
+def test_set_applies_only_given_values() -> None:
+    conn = FakeConn()
+    result = quota.set_limits(
+        conn,  # type: ignore[arg-type]
+        "web",
+        {"compute": {"cores": 30}, "network": {"floatingip": 50}},
+        dry_run=False,
+    )
+    assert not isinstance(result, Failure)
+    assert conn.mutations == [
+        (
+            "compute.put",
+            ("/os-quota-sets/p-web",),
+            {"json": {"quota_set": {"cores": 30}}, "microversion": "2.36"},
+        )
+    ]
+    assert result["applied"] == {"compute": "set"}
+
+
+@pytest.mark.parametrize(
+    ("project", "quotas"),
+    [("ghost", {"compute": {"cores": 1}}), ("web", {}), ("data", {"compute": {}})],
+)
+def test_bad_project_or_empty_request_changes_nothing(
+    project: str, quotas: dict[str, Any]
+) -> None:
+    conn = FakeConn()
+    with pytest.raises(InputError) as error:
+        quota.set_limits(conn, project, quotas, dry_run=False)  # type: ignore[arg-type]
+    assert error.value.parameter in ("project", "quotas")
+    assert conn.changed() == []
