@@ -15,8 +15,15 @@ from openstack.connection import Connection
 
 COMPUTE_BINARY = "nova-compute"
 
-#: Prefix of every disabled reason this pack writes by itself.
+#: Prefix of every disabled reason this pack writes (``hypervisor.service.disable``,
+#: ``hypervisor.drain``): a service disabled with a reason starting with it was
+#: disabled through the pack; any other reason was written by a person or a tool.
 PACK_MARKER = "[openstack_ops]"
+
+
+def disabled_by_pack(reason: str | None) -> bool:
+    """True when a compute service's disabled ``reason`` was written by this pack."""
+    return isinstance(reason, str) and reason.strip().startswith(PACK_MARKER)
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ class ComputeService:
     @property
     def disabled_by_pack(self) -> bool:
         """Disabled with a reason written by this pack (see ``PACK_MARKER``)."""
-        return not self.enabled and (self.disabled_reason or "").startswith(PACK_MARKER)
+        return not self.enabled and disabled_by_pack(self.disabled_reason)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready view, with the derived flags."""

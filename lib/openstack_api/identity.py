@@ -247,11 +247,12 @@ def project_assignments(conn: Connection, project_id: str) -> list[Assignment]:
 
 
 def user_assignments(conn: Connection, user_id: str) -> list[Assignment]:
-    """The project role assignments a user holds, directly or through a group
-    (``effective``: group grants are expanded to the user)."""
-    found = conn.identity.role_assignments(
-        user_id=user_id, effective=True, include_names=True
-    )
+    """The project role assignments a user holds directly and through its groups
+    (each group's grant is listed as that group's assignment). Implied roles are not
+    expanded: these are the grants an operator made and can revoke."""
+    found = list(conn.identity.role_assignments(user_id=user_id, include_names=True))
+    for group in conn.identity.user_groups(user_id):
+        found += conn.identity.role_assignments(group_id=group.id, include_names=True)
     return [Assignment.from_sdk(a) for a in found if (a.scope or {}).get("project")]
 
 

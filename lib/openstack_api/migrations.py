@@ -274,12 +274,24 @@ def _snapshot(conn: Connection, server_id: str, name: str, timeout: float) -> st
 def snapshots_of(conn: Connection, server_id: str) -> list[Any]:
     """Pre-migration snapshots this pack took of a server (to find and clean up).
 
-    Filtered here on the image property: openstacksdk drops query parameters it
-    does not know, so a property filter passed to ``images()`` would match every
-    image.
+    Filtered here, on both the name prefix and the image property: openstacksdk
+    drops query parameters it does not know, so a property filter passed to
+    ``images()`` would silently match every image.
     """
     return [
         img
         for img in conn.image.images()
-        if (img.properties or {}).get(SNAPSHOT_PROPERTY) == server_id
+        if (img.name or "").startswith(f"{SNAPSHOT_PREFIX}-")
+        and _image_property(img, SNAPSHOT_PROPERTY) == server_id
     ]
+
+
+def _image_property(image: Any, key: str) -> Any:
+    """A custom image property, wherever the sdk put it (``properties`` or body)."""
+    props = getattr(image, "properties", None) or {}
+    if key in props:
+        return props[key]
+    try:
+        return image[key]
+    except (KeyError, TypeError):
+        return None

@@ -214,16 +214,23 @@ def remove_router_interface(
         pass
 
 
+#: ``device_owner`` of a router's interface ports (legacy, distributed, HA).
+_ROUTER_INTERFACE_OWNERS = (
+    "network:router_interface",
+    "network:router_interface_distributed",
+    "network:ha_router_replicated_interface",
+)
+
+
 def delete_router(conn: Connection, router_id: str) -> None:
     """Delete a router after detaching every interface and clearing its gateway."""
     try:
         router = conn.network.get_router(router_id)
     except exceptions.NotFoundException:
         return
-    for port in conn.network.ports(
-        device_id=router_id, device_owner="network:router_interface"
-    ):
-        remove_router_interface(conn, router_id, port_id=port.id)
+    for port in conn.network.ports(device_id=router_id):
+        if (port.device_owner or "") in _ROUTER_INTERFACE_OWNERS:
+            remove_router_interface(conn, router_id, port_id=port.id)
     if router.external_gateway_info:
         conn.network.update_router(router, external_gateway_info={})
     conn.network.delete_router(router_id, ignore_missing=True)

@@ -67,7 +67,10 @@ def describe_project(project: Any) -> dict[str, Any]:
         "id": project.id,
         "name": project.name,
         "domain_id": project.domain_id,
-        "parent_id": project.parent_id,
+        # Keystone reports a top-level project's domain as its parent
+        "parent_id": (
+            None if project.parent_id == project.domain_id else project.parent_id
+        ),
         "description": project.description or "",
         "enabled": bool(project.is_enabled),
         "tags": sorted(project.tags or []),

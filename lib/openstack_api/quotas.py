@@ -110,13 +110,25 @@ def get_quotas(
 
 
 def update_quotas(
-    conn: Connection, project_id: str, service: str, values: dict[str, int]
+    conn: Connection,
+    project_id: str,
+    service: str,
+    values: dict[str, int],
+    force: bool = False,
 ) -> None:
-    """Set the given quotas of ``service`` (the others are left alone)."""
+    """Set the given quotas of ``service`` (the others are left alone).
+
+    ``force`` lets Nova and Neutron accept a limit below current usage (both refuse
+    it otherwise: Neutron with its ``quota-check-limit-default`` extension; Cinder
+    does not check by default).
+    """
     spec = SERVICES[service]
+    body: dict[str, Any] = dict(values)
+    if force and service in ("compute", "network"):
+        body["force"] = True
     response = spec.proxy(conn).put(
         spec.update_path.format(project=project_id),
-        json={spec.body_key: dict(values)},
+        json={spec.body_key: body},
         microversion=spec.microversion,
     )
     _raise_for(response)

@@ -49,10 +49,12 @@ def service_disable(
 ) -> dict[str, Any]:
     """Disable the hypervisor's compute service so no new server lands on it.
 
+    The reason is recorded as ``[openstack_ops] <reason>`` (``PACK_MARKER``), so
+    automation can tell a host disabled through the pack from one a person disabled.
     Already disabled is success, reported unchanged (the existing reason is kept
     and returned, so a person's reason is never overwritten).
     """
-    text = _reason(reason, required=True)
+    text = compute_services.pack_reason(_reason(reason, required=True) or "")
     hyp, service = _target(conn, hypervisor)
     change = service.enabled
     result: dict[str, Any] = {
@@ -170,7 +172,7 @@ def drain(
     conn: Connection,
     pack_config: dict[str, Any],
     hypervisor: str,
-    reason: str,
+    reason: str | None = None,
     confirm: str | None = None,
     migration_type: str = "auto",
     dry_run: bool = True,
@@ -178,8 +180,9 @@ def drain(
 ) -> dict[str, Any] | Failure:
     """Disable a hypervisor and migrate every server off it.
 
-    The service is disabled first with ``[openstack_ops] drain: <reason>`` (the
-    marker tells automation this pack did it). Each server gets the guards of
+    The service is disabled first with ``[openstack_ops] drain: <reason>`` (or
+    ``[openstack_ops] drain`` without a reason; the marker tells automation this
+    pack did it). Each server gets the guards of
     ``server.migrate``; refused servers are listed with the reason. Up to the pack
     config's ``migration.drain_concurrency`` migrations run at once
     (``migration_type`` auto: live for running servers, cold otherwise). A real run
@@ -187,7 +190,7 @@ def drain(
     server was refused or failed, or the host is not empty at the end; a re-run
     picks up only the servers still there.
     """
-    text = _reason(reason, required=True)
+    text = _reason(reason, required=False)
     if migration_type not in migrations.MIGRATION_TYPES:
         raise InputError(
             "migration_type", f"must be one of {', '.join(migrations.MIGRATION_TYPES)}"
@@ -203,7 +206,7 @@ def drain(
     steps = [
         migrations.plan_step(s, migration_type, None, services, rules) for s in on_host
     ]
-    marked = compute_services.pack_reason(f"drain: {text}")
+    marked = compute_services.pack_reason(f"drain: {text}" if text else "drain")
     result: dict[str, Any] = {
         "dry_run": dry_run,
         "hypervisor": hyp.name,

@@ -215,19 +215,25 @@ def group_remove_users(
 
 
 def user_show(conn: Connection, user: str) -> dict[str, Any]:
-    """A user's details, groups, and the projects they hold roles on (directly or
-    through a group) with those roles."""
+    """A user's details, groups, and the projects they hold roles on, directly or
+    through a group: ``roles`` lists every role, ``grants`` says where each comes
+    from (``user`` or ``group <name>``)."""
     found = identity.find_user(conn, user)
     by_project: dict[str, dict[str, Any]] = {}
     for a in identity.user_assignments(conn, found.id):
         entry = by_project.setdefault(
             a.project_id or "",
-            {"id": a.project_id, "name": a.project, "roles": []},
+            {"id": a.project_id, "name": a.project, "roles": [], "grants": []},
         )
         if a.role not in entry["roles"]:
             entry["roles"].append(a.role)
+        via = f"group {a.group}" if a.group_id else "user"
+        grant = {"role": a.role, "via": via}
+        if grant not in entry["grants"]:
+            entry["grants"].append(grant)
     for entry in by_project.values():
         entry["roles"].sort()
+        entry["grants"].sort(key=lambda g: (g["role"], g["via"]))
     return {
         "user": {
             "id": found.id,

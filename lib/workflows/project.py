@@ -109,15 +109,16 @@ def delete(
     """Delete a project once it is empty, or with ``purge`` everything it owns first.
 
     ``confirm`` must equal the project's name. Protected (pack config
-    ``protected_projects``) and ``immutable``-tagged projects are refused. Without
-    ``purge`` a project owning servers, volumes, networks, routers, ports or floating
-    IPs is refused with the list. With ``purge`` the plan removes floating IPs,
+    ``protected_projects``) and ``immutable``-tagged projects, and projects with
+    child projects, are refused. Without ``purge`` a project owning servers,
+    volumes, networks, routers, ports or floating IPs is refused with the list. With ``purge`` the plan removes floating IPs,
     servers, volumes, routers, ports, networks, security groups and RBAC policies,
     then the project; a failed item is reported and keeps the project.
     """
     settings = ProjectSettings.from_pack_config(pack_config)
     found = identity.find_project(conn, project)
     project_delete.check_guards(found, confirm, settings)
+    project_delete.check_no_children(conn, found)
     inventory = projects.inventory(conn, found.id)
     result: dict[str, Any] = {
         "dry_run": dry_run,

@@ -3,7 +3,7 @@
 
 Guards, all checked before any change: ``confirm`` equals the project's name; the
 project is not protected (pack config ``protected_projects``) nor tagged
-``immutable``; without ``purge`` it owns no servers, volumes, networks, routers,
+``immutable``, and has no child projects; without ``purge`` it owns no servers, volumes, networks, routers,
 ports or floating IPs. Its security groups and the RBAC policies sharing networks
 with it are configuration, not workload: they are removed with the project.
 """
@@ -49,6 +49,21 @@ def check_guards(project: Any, confirm: str, settings: ProjectSettings) -> None:
         )
     if projects.is_immutable(project):
         raise InputError("project", f"{project.name!r} is tagged immutable")
+
+
+def check_no_children(conn: Connection, project: Any) -> None:
+    """Refuse a project that still has child projects (Keystone would refuse to
+    delete it only at the last step, after its resources were removed)."""
+    children = sorted(
+        conn.identity.projects(parent_id=project.id), key=lambda p: p.name
+    )
+    if children:
+        listed = ", ".join(f"{c.name} [{c.id}]" for c in children)
+        raise InputError(
+            "project",
+            f"{project.name!r} has {len(children)} child projects; delete them "
+            f"first: {listed}",
+        )
 
 
 def refusal(inventory: Inventory) -> dict[str, Any] | None:

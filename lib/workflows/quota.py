@@ -220,6 +220,7 @@ def apply_request(
         result["summary"] = "nothing changed: " + result["error"]
         return Failure(result)
     to_apply = plan.to_apply()
+    forced = {c.service for c in plan.changes if c.status == "forced"}
     if dry_run:
         count = sum(len(v) for v in to_apply.values())
         result["summary"] = f"dry run: would change {count} quotas"
@@ -228,7 +229,9 @@ def apply_request(
     for service, values in to_apply.items():
         LOG.info("setting %s quotas of %s: %s", service, project.name, values)
         try:
-            quota_api.update_quotas(conn, project.id, service, values)
+            quota_api.update_quotas(
+                conn, project.id, service, values, force=service in forced
+            )
         except Exception as error:  # per-service failures are reported, not fatal
             applied[service] = f"failed: {error}"
         else:

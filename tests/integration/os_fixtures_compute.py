@@ -9,6 +9,7 @@ the scratch host ``devcloud-hv4`` which no seeded server uses.
 
 from __future__ import annotations
 
+import copy
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,8 +19,9 @@ import pytest
 from openstack import exceptions
 from openstack.connection import Connection
 from src.workflow_actions import WorkflowActions
+from st2tests.mocks.action import MockActionService
 
-from openstack_api.migrations import snapshots_of
+from openstack_api.migrations import SNAPSHOT_PREFIX, snapshots_of
 from tools.pack_meta import find_action
 from tools.run_action.config import devcloud_dir, load_config
 
@@ -70,7 +72,11 @@ def run_action(pack_config: dict[str, Any]) -> RunAction:
         values.update(params)
         values.setdefault("cloud_account", "devcloud-admin")
         config = pack_config if _config is None else _config
-        outcome = WorkflowActions(config=config).run(**values)
+        service = MockActionService(
+            pack_name="openstack_ops", class_name="WorkflowActions"
+        )
+        action = WorkflowActions(config=copy.deepcopy(config), action_service=service)
+        outcome = action.run(**values)
         if isinstance(outcome, tuple):
             return outcome
         return True, outcome
@@ -93,9 +99,14 @@ def wait_server(
 
 
 def delete_server(conn: Connection, server_id: str) -> None:
-    """Delete a server and its pre-migration snapshots, waiting until it is gone."""
+    """Delete a server and its pre-migration snapshots, waiting until it is gone.
+
+    Only images named ``openstack_ops-premigration-it-...`` (a test server's
+    snapshot, filtered client-side) are ever deleted here.
+    """
     for image in snapshots_of(conn, server_id):
-        conn.image.delete_image(image, ignore_missing=True)
+        if image.name.startswith(f"{SNAPSHOT_PREFIX}-it-"):
+            conn.image.delete_image(image, ignore_missing=True)
     try:
         server = conn.compute.get_server(server_id)
     except exceptions.NotFoundException:

@@ -7,7 +7,9 @@ servers the tests boot; the seeded hosts are only read.
 from __future__ import annotations
 
 from openstack.connection import Connection
-from os_fixtures_compute import SERVER_HOSTS, compute_service, host_of
+from os_fixtures_compute import MIGRATION_CONFIG, SERVER_HOSTS, compute_service, host_of
+
+from openstack_api.compute_services import PACK_MARKER, disabled_by_pack
 
 pytest_plugins = ["os_fixtures_compute"]
 
@@ -16,10 +18,11 @@ def test_disable_enable_idempotent_with_reason(
     run_action, scratch_host, admin_conn: Connection, unique_name
 ):
     reason = f"integration test {unique_name('reason')}"
+    marked = f"{PACK_MARKER} {reason}"
     ok, plan = run_action(
         "hypervisor.service.disable", hypervisor=scratch_host, reason=reason
     )
-    assert ok and plan["steps"] == [{"disable": {"reason": reason}}]
+    assert ok and plan["steps"] == [{"disable": {"reason": marked}}]
     assert compute_service(admin_conn, scratch_host).status == "enabled"
 
     ok, done = run_action(
@@ -29,8 +32,10 @@ def test_disable_enable_idempotent_with_reason(
         dry_run=False,
     )
     assert ok and done["changed"] is True
+    assert done["after"]["disabled_by_pack"] is True
     service = compute_service(admin_conn, scratch_host)
-    assert (service.status, service.disabled_reason) == ("disabled", reason)
+    assert (service.status, service.disabled_reason) == ("disabled", marked)
+    assert disabled_by_pack(service.disabled_reason)
 
     ok, again = run_action(
         "hypervisor.service.disable",
@@ -40,8 +45,8 @@ def test_disable_enable_idempotent_with_reason(
         reason="another reason",
         dry_run=False,
     )
-    assert ok and again["changed"] is False
-    assert compute_service(admin_conn, scratch_host).disabled_reason == reason
+    assert ok and again["changed"] is False and again["steps"] == []
+    assert compute_service(admin_conn, scratch_host).disabled_reason == marked
 
     ok, enabled = run_action(
         "hypervisor.service.enable",
@@ -113,18 +118,24 @@ def test_find_empty_and_reinstall_candidates(run_action, scratch_host, seed):
     assert seed["disabled_service"]["host"] in [r["name"] for r in with_disabled]
 
 
-def test_drain_empties_the_scratch_host(
-    run_action, boot_server, scratch_host, admin_conn: Connection
+def test_drain_lists_a_refused_server_then_empties_the_scratch_host(
+    run_action, boot_server, scratch_host, admin_conn: Connection, pack_config
 ):
     running = boot_server(scratch_host, label="drain")
     stopped = boot_server(scratch_host, stopped=True, label="drain")
+    big = boot_server(scratch_host, flavor="m1.medium", label="drainbig")  # 2 vCPUs
+    strict = {**pack_config, "migration": {**MIGRATION_CONFIG, "max_vcpus": 1}}
 
     ok, plan = run_action(
-        "hypervisor.drain", hypervisor=scratch_host, reason="it drain"
+        "hypervisor.drain", hypervisor=scratch_host, reason="it drain", _config=strict
     )
     assert ok, plan
+    assert plan["dry_run"] is True
+    assert plan["disable"] == {"reason": "[openstack_ops] drain: it drain"}
     steps = {p["server"]["id"]: (p["kind"], p["refused"]) for p in plan["plan"]}
     assert steps[running.id] == ("live", None) and steps[stopped.id] == ("cold", None)
+    assert "above the migration limit of 1" in steps[big.id][1]
+    assert [r["server"]["id"] for r in plan["refused"]] == [big.id]
     assert compute_service(admin_conn, scratch_host).status == "enabled"
 
     ok, refused = run_action(
@@ -132,7 +143,38 @@ def test_drain_empties_the_scratch_host(
     )
     assert not ok and "parameter 'confirm'" in refused["error"]
     assert compute_service(admin_conn, scratch_host).status == "enabled"
+    for server in (running, stopped, big):
+        assert host_of(admin_conn, server.id) == scratch_host
 
+    # The guard refuses the big server: it is listed, stays, and the run fails.
+    ok, result = run_action(
+        "hypervisor.drain",
+        hypervisor=scratch_host,
+        reason="it drain",
+        confirm=scratch_host,
+        dry_run=False,
+        _config=strict,
+    )
+    assert not ok, result
+    service = compute_service(admin_conn, scratch_host)
+    assert service.status == "disabled"
+    assert service.disabled_reason == "[openstack_ops] drain: it drain"
+    assert disabled_by_pack(service.disabled_reason)
+    outcomes = {s["server"]["id"]: s["outcome"] for s in result["servers"]}
+    assert outcomes == {
+        running.id: "migrated",
+        stopped.id: "migrated",
+        big.id: "refused",
+    }
+    assert [s["id"] for s in result["remaining_on_host"]] == [big.id]
+    assert "1 refused" in result["summary"] and "vCPUs" in result["summary"]
+    assert host_of(admin_conn, running.id) in SERVER_HOSTS
+    assert host_of(admin_conn, stopped.id) in SERVER_HOSTS
+    assert host_of(admin_conn, big.id) == scratch_host
+    assert admin_conn.compute.get_server(stopped.id).status == "SHUTOFF"
+    assert admin_conn.compute.get_server(running.id).status == "ACTIVE"
+
+    # A re-run under the normal rules moves only what is left and empties the host.
     ok, result = run_action(
         "hypervisor.drain",
         hypervisor=scratch_host,
@@ -141,16 +183,15 @@ def test_drain_empties_the_scratch_host(
         dry_run=False,
     )
     assert ok, result
-    service = compute_service(admin_conn, scratch_host)
-    assert service.status == "disabled"
-    assert service.disabled_reason == "[openstack_ops] drain: it drain"
+    assert result["disable"] == "already disabled"
+    assert [(s["server"]["id"], s["outcome"]) for s in result["servers"]] == [
+        (big.id, "migrated")
+    ]
     assert result["remaining_on_host"] == []
-    outcomes = {s["server"]["id"]: s["outcome"] for s in result["servers"]}
-    assert outcomes[running.id] == outcomes[stopped.id] == "migrated"
-    assert host_of(admin_conn, running.id) in SERVER_HOSTS
-    assert host_of(admin_conn, stopped.id) in SERVER_HOSTS
-    assert admin_conn.compute.get_server(stopped.id).status == "SHUTOFF"
-    assert admin_conn.compute.get_server(running.id).status == "ACTIVE"
+    assert host_of(admin_conn, big.id) in SERVER_HOSTS
+    assert compute_service(admin_conn, scratch_host).status == "disabled"
+    ok, show = run_action("hypervisor.show", hypervisor=scratch_host)
+    assert ok and show["servers"] == [] and show["service"]["disabled_by_pack"]
 
     ok, again = run_action(
         "hypervisor.drain",

@@ -32,7 +32,9 @@ def scratch_group(
     unique_name: Callable[[str], str],
     cleanup: Callable[..., None],
 ) -> Any:
-    group = admin_conn.identity.create_group(name=unique_name("grp"), domain_id="default")
+    group = admin_conn.identity.create_group(
+        name=unique_name("grp"), domain_id="default"
+    )
     cleanup(admin_conn.identity.delete_group, group.id)
     return group
 
@@ -50,7 +52,9 @@ def test_grant_by_name_and_id_is_idempotent_and_revocable(
 
     dry = succeeded(act("project.add.user.with.role", users=["alice", bob], **params))
     assert outcomes(dry) == {"alice": "would grant", "bob": "would grant"}
-    assert not admin_conn.identity.validate_user_has_project_role(pid, alice, _role(admin_conn))
+    assert not admin_conn.identity.validate_user_has_project_role(
+        pid, alice, _role(admin_conn)
+    )
 
     done = succeeded(
         act("project.add.user.with.role", users=["alice", bob], dry_run=False, **params)
@@ -74,6 +78,7 @@ def test_grant_by_name_and_id_is_idempotent_and_revocable(
     shown = succeeded(act("user.show", user="alice"))
     mine = next(p for p in shown["projects"] if p["id"] == pid)
     assert mine["roles"] == ["member"]
+    assert mine["grants"] == [{"role": "member", "via": "user"}]
 
     removed = succeeded(
         act("project.remove.user.role", users=["alice"], dry_run=False, **params)
@@ -116,13 +121,24 @@ def test_group_role_grant_and_revoke(
     params = {"project": pid, "group": scratch_group.name, "role": "reader"}
     done = succeeded(act("project.add.group.with.role", dry_run=False, **params))
     assert outcomes(done, "group") == {scratch_group.name: "done"}
-    assert admin_conn.identity.validate_group_has_project_role(pid, scratch_group.id, role)
+    assert admin_conn.identity.validate_group_has_project_role(
+        pid, scratch_group.id, role
+    )
     again = succeeded(act("project.add.group.with.role", dry_run=False, **params))
     assert outcomes(again, "group") == {scratch_group.name: "unchanged"}
     shown = succeeded(act("project.show", project=pid))
-    assert {"type": "group", "name": scratch_group.name, "roles": ["reader"]}.items() <= (
-        next(m for m in shown["members"] if m["type"] == "group").items()
+    assert {
+        "type": "group",
+        "name": scratch_group.name,
+        "roles": ["reader"],
+    }.items() <= (next(m for m in shown["members"] if m["type"] == "group").items())
+    succeeded(
+        act("group.add.users", group=scratch_group.id, users=["bob"], dry_run=False)
     )
+    bob = next(
+        p for p in succeeded(act("user.show", user="bob"))["projects"] if p["id"] == pid
+    )
+    assert bob["grants"] == [{"role": "reader", "via": f"group {scratch_group.name}"}]
     gone = succeeded(act("project.remove.group.role", dry_run=False, **params))
     assert outcomes(gone, "group") == {scratch_group.name: "done"}
     assert not admin_conn.identity.validate_group_has_project_role(
@@ -149,7 +165,12 @@ def test_group_membership_add_and_remove(
     assert scratch_group.name in [g["name"] for g in shown["groups"]]
 
     removed = succeeded(
-        act("group.remove.users", group=scratch_group.name, users=["carol"], dry_run=False)
+        act(
+            "group.remove.users",
+            group=scratch_group.name,
+            users=["carol"],
+            dry_run=False,
+        )
     )
     assert outcomes(removed) == {"carol": "done"}
     assert not admin_conn.identity.check_user_in_group(carol, scratch_group.id)

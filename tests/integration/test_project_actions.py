@@ -15,7 +15,7 @@ from openstack.connection import Connection
 from os_fixtures_projects import Act, failed, succeeded
 
 from openstack_api import networking
-from pack_common import Failure, InputError
+from pack_common import InputError
 from workflows import project
 
 pytest_plugins = ["os_fixtures_projects"]
@@ -82,6 +82,7 @@ def test_plain_project_lifecycle_through_the_entry_point(
 
 
 def test_internal_project_shares_the_configured_network(
+    act: Act,
     admin_conn: Connection,
     ops_config: dict[str, Any],
     unique_name: Callable[[str], str],
@@ -98,16 +99,29 @@ def test_internal_project_shares_the_configured_network(
         ],
     }
     name = project_scrubber(unique_name("internal"))
-    result = project.create(admin_conn, config, name=name, network="internal", dry_run=False)
-    assert not isinstance(result, Failure), result
+    params = {"name": name, "network": "internal", "members": ["admin"]}
+    plan = succeeded(act("project.create", config=config, **params))
+    assert [(s["action"], s["target"]) for s in plan["plan"]] == [
+        ("create project", name),
+        ("share network", network.name),
+        ("create security group", "ssh"),
+        ("grant role", "admin"),
+    ]
+    assert find_project(admin_conn, name) is None
+    result = succeeded(act("project.create", config=config, dry_run=False, **params))
     pid = result["project_id"]
     policy = networking.shared_network_policy(admin_conn, network.id, pid)
     assert policy is not None
     assert "ssh" in {g.name for g in groups_of(admin_conn, pid)}
+    as_project = admin_conn.connect_as_project(
+        {"id": pid, "name": name, "domain_id": "default"}
+    )
+    assert network.id in {n.id for n in as_project.network.networks()}
 
     # only configuration is left: a plain delete removes it with the project
-    deleted = project.delete(admin_conn, config, name, confirm=name, dry_run=False)
-    assert not isinstance(deleted, Failure), deleted
+    succeeded(
+        act("project.delete", config=config, project=name, confirm=name, dry_run=False)
+    )
     assert networking.shared_network_policy(admin_conn, network.id, pid) is None
     assert groups_of(admin_conn, pid) == []
     assert find_project(admin_conn, name) is None
@@ -132,15 +146,22 @@ def bootable_image(
     return image.id
 
 
+#: Where the test server is pinned: a seeded host, never the scratch host other
+#: tests drain (an unpinned server could land there).
+BOOT_HOST = "devcloud-hv1"
+
+
 def boot_in_project(
     conn: Connection, seed: dict[str, Any], image_id: str, network_id: str
 ) -> Any:
-    """Boot the smallest flavor on the network; wait for ACTIVE."""
+    """Boot the smallest flavor on the network, pinned to ``BOOT_HOST`` (needs the
+    admin role in the project); wait for ACTIVE."""
     server = conn.compute.create_server(
         name="it-acceptance-vm",
         flavor_id=seed["flavors"]["m1.tiny"],
         image_id=image_id,
         networks=[{"uuid": network_id}],
+        availability_zone=f"nova:{BOOT_HOST}",
     )
     return conn.compute.wait_for_server(server, interval=2, wait=180)
 
@@ -148,21 +169,26 @@ def boot_in_project(
 def test_external_project_works_and_purge_removes_everything(
     act: Act,
     admin_conn: Connection,
+    ops_config: dict[str, Any],
     seed: dict[str, Any],
     unique_name: Callable[[str], str],
     project_scrubber: Callable[[str], str],
     cleanup: Callable[..., None],
 ) -> None:
     name = project_scrubber(unique_name("ext"))
+    # the admin user gets the admin role there, so it can pin the test server
+    config = copy.deepcopy(ops_config)
+    config["project_roles"] = {"admin_role": "admin"}
     result = succeeded(
         act(
             "project.create",
+            config=config,
             name=name,
             network="external",
             cidr="10.77.0.0/24",
             dns_nameservers=["192.0.2.53"],
             floating_ips=2,
-            members=["admin"],
+            admins=["admin"],
             dry_run=False,
         )
     )
@@ -183,18 +209,30 @@ def test_external_project_works_and_purge_removes_everything(
     assert server.status == "ACTIVE"
     addresses = [a["addr"] for a in server.addresses[net.name]]
     assert addresses and addresses[0].startswith("10.77.0.")
+    assert admin_conn.compute.get_server(server.id).compute_host == BOOT_HOST
+    # the router wiring works: Neutron only accepts a floating IP for a port whose
+    # subnet is attached to a router with a gateway on the external network
+    port = next(as_project.network.ports(device_id=server.id))
+    fip = as_project.network.create_ip(
+        floating_network_id=seed["networks"]["ext-net"], port_id=port.id
+    )
+    assert fip.fixed_ip_address == addresses[0] and fip.project_id == pid
 
     refused = failed(act("project.delete", project=name, confirm=name, dry_run=False))
-    assert {"servers", "networks", "routers", "ports"} <= set(refused["owned"])
+    assert {"servers", "networks", "routers", "ports", "floating_ips"} <= set(
+        refused["owned"]
+    )
     assert refused["owned"]["servers"][0]["name"] == "it-acceptance-vm"
     assert find_project(admin_conn, name) is not None
 
     plan = succeeded(act("project.delete", project=name, confirm=name, purge=True))
     actions = [s["action"] for s in plan["plan"]]
-    assert actions.index("delete server") < actions.index(
-        "delete router (interfaces, gateway)"
-    ) < actions.index("delete network (and its subnets)") < actions.index(
-        "delete project"
+    assert (
+        actions.index("release floating ip")
+        < actions.index("delete server")
+        < actions.index("delete router (interfaces, gateway)")
+        < actions.index("delete network (and its subnets)")
+        < actions.index("delete project")
     )
     assert find_project(admin_conn, name) is not None
 
@@ -205,11 +243,12 @@ def test_external_project_works_and_purge_removes_everything(
     assert find_project(admin_conn, name) is None
     assert list(admin_conn.network.networks(project_id=pid)) == []
     assert list(admin_conn.network.routers(project_id=pid)) == []
+    assert list(admin_conn.network.ips(project_id=pid)) == []
 
 
 def test_failure_midway_is_rolled_back(
+    act: Act,
     admin_conn: Connection,
-    ops_config: dict[str, Any],
     unique_name: Callable[[str], str],
     project_scrubber: Callable[[str], str],
     monkeypatch: pytest.MonkeyPatch,
@@ -219,11 +258,7 @@ def test_failure_midway_is_rolled_back(
 
     monkeypatch.setattr(networking, "create_router", broken_router)
     name = project_scrubber(unique_name("rollback"))
-    result = project.create(
-        admin_conn, ops_config, name=name, network="external", dry_run=False
-    )
-    assert isinstance(result, Failure)
-    report = result.result
+    report = failed(act("project.create", name=name, network="external", dry_run=False))
     assert report["failed"][0]["action"] == "create router"
     assert "injected fault" in report["failed"][0]["error"]
     assert [d["action"] for d in report["done"]] == [
@@ -244,7 +279,8 @@ def test_failure_midway_is_rolled_back(
 
 
 @pytest.mark.parametrize(
-    ("which", "reason"), [("protected_project", "protected"), ("immutable_project", "immutable")]
+    ("which", "reason"),
+    [("protected_project", "protected"), ("immutable_project", "immutable")],
 )
 def test_protected_and_immutable_projects_are_refused(
     act: Act, admin_conn: Connection, seed: dict[str, Any], which: str, reason: str
@@ -263,6 +299,13 @@ def test_protected_and_immutable_projects_are_refused(
     ("params", "parameter"),
     [
         ({"network": "external", "cidr": "10.1.0.0/40"}, "cidr"),
+        ({"network": "external", "cidr": "10.1.0.5/24"}, "cidr"),
+        (
+            {"network": "external", "dns_nameservers": ["dns.example"]},
+            "dns_nameservers",
+        ),
+        ({"domain": "no-such-domain-xyz"}, "domain"),
+        ({"quotas": {"compute": {"no_such_quota": 1}}}, "quotas"),
         ({"members": ["no-such-user-xyz"]}, "members"),
         ({"parent": "no-such-project-xyz"}, "parent"),
         ({"quotas": {"compute": {"cores": -7}}}, "quotas"),
@@ -286,3 +329,136 @@ def test_existing_name_is_refused(admin_conn: Connection, seed: dict[str, Any]) 
     with pytest.raises(InputError) as error:
         project.create(admin_conn, {}, name="web-shop", dry_run=False)
     assert error.value.parameter == "name"
+    assert len(list(admin_conn.identity.projects(name="web-shop"))) == 1
+
+
+def test_delete_of_an_unknown_or_ambiguous_project_changes_nothing(
+    act: Act,
+    admin_conn: Connection,
+    unique_name: Callable[[str], str],
+    project_scrubber: Callable[[str], str],
+) -> None:
+    ghost = unique_name("ghost")
+    unknown = failed(act("project.delete", project=ghost, confirm=ghost, dry_run=False))
+    assert unknown["error"].startswith("parameter 'project'")
+
+    twin = project_scrubber(unique_name("twin"))
+    research = next(admin_conn.identity.domains(name="research"))
+    first = admin_conn.identity.create_project(name=twin, domain_id="default")
+    second = admin_conn.identity.create_project(name=twin, domain_id=research.id)
+    ambiguous = failed(act("project.delete", project=twin, confirm=twin, dry_run=False))
+    assert ambiguous["error"].startswith("parameter 'project'")
+    assert first.id in ambiguous["error"] and second.id in ambiguous["error"]
+    assert {p.id for p in admin_conn.identity.projects(name=twin)} == {
+        first.id,
+        second.id,
+    }
+
+
+def test_non_empty_project_is_refused_with_its_resources(
+    act: Act,
+    admin_conn: Connection,
+    unique_name: Callable[[str], str],
+    project_scrubber: Callable[[str], str],
+) -> None:
+    name = project_scrubber(unique_name("busy"))
+    pid = succeeded(act("project.create", name=name, dry_run=False))["project_id"]
+    network = admin_conn.network.create_network(name=f"{name}-net", project_id=pid)
+    refused = failed(act("project.delete", project=name, confirm=name, dry_run=False))
+    assert refused["error"].startswith("parameter 'purge'")
+    assert [n["id"] for n in refused["owned"]["networks"]] == [network.id]
+    assert find_project(admin_conn, name) is not None
+    assert admin_conn.network.get_network(network.id).id == network.id
+
+
+def test_real_late_failure_undoes_every_done_step(
+    act: Act,
+    admin_conn: Connection,
+    ops_config: dict[str, Any],
+    unique_name: Callable[[str], str],
+    project_scrubber: Callable[[str], str],
+) -> None:
+    """No mock: Neutron itself refuses a security-group rule of the configured rule
+    set, after the network, subnet, router and its interface were made."""
+    config = copy.deepcopy(ops_config)
+    config["project_networks"] = {
+        "default_security_groups": [
+            {"name": "ssh", "rules": [{"protocol": "tcp", "port_range_min": 22}]},
+            {"name": "broken", "rules": [{"protocol": "no-such-protocol"}]},
+        ]
+    }
+    name = project_scrubber(unique_name("late"))
+    report = failed(
+        act(
+            "project.create",
+            config=config,
+            name=name,
+            network="external",
+            cidr="10.78.0.0/24",
+            members=["alice"],
+            dry_run=False,
+        )
+    )
+    assert report["failed"][0]["action"] == "create security group"
+    assert report["failed"][0]["target"] == "broken"
+    assert report["skipped"][0]["action"] == "grant role"
+    done = [d["action"] for d in report["done"]]
+    assert done == [
+        "create project",
+        "set quotas",
+        "create network",
+        "create subnet",
+        "create router",
+        "attach subnet to router",
+        "create security group",
+    ]
+    assert [r["action"] for r in report["rolled_back"]] == [
+        f"undo {action}" for action in reversed(done)
+    ]
+    assert "rollback_failed" not in report and report["project_id"] is None
+    pid = report["done"][0]["id"]
+    assert find_project(admin_conn, name) is None
+    assert list(admin_conn.network.networks(project_id=pid)) == []
+    assert list(admin_conn.network.routers(project_id=pid)) == []
+    assert [
+        g for g in admin_conn.network.security_groups() if g.project_id == pid
+    ] == []
+
+
+def test_child_immutable_project_and_parent_with_children_are_refused(
+    act: Act,
+    admin_conn: Connection,
+    unique_name: Callable[[str], str],
+    project_scrubber: Callable[[str], str],
+) -> None:
+    child = project_scrubber(unique_name("child"))  # scrubbed before its parent
+    parent = project_scrubber(unique_name("parent"))
+    parent_id = succeeded(act("project.create", name=parent, dry_run=False))[
+        "project_id"
+    ]
+    created = succeeded(
+        act(
+            "project.create",
+            name=child,
+            parent=parent,
+            immutable=True,
+            tags=["team-it"],
+            dry_run=False,
+        )
+    )
+    shown = succeeded(act("project.show", project=created["project_id"]))["project"]
+    assert shown["parent_id"] == parent_id
+    assert shown["tags"] == ["immutable", "team-it"]
+
+    immutable = failed(
+        act("project.delete", project=child, confirm=child, dry_run=False)
+    )
+    assert immutable["error"].startswith("parameter 'project'")
+    assert "immutable" in immutable["error"]
+    has_children = failed(
+        act("project.delete", project=parent, confirm=parent, dry_run=False)
+    )
+    assert has_children["error"].startswith("parameter 'project'")
+    assert child in has_children["error"]
+    assert find_project(admin_conn, child) is not None
+    assert find_project(admin_conn, parent) is not None

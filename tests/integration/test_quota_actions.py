@@ -59,9 +59,15 @@ def test_set_only_given_values_refuses_lowering_below_usage_unless_forced(
 
     lowering = {"network": {"network": 0}, "compute": {"ram": 1024}}
     refused = failed(act("quota.set", project=pid, quotas=lowering, dry_run=False))
-    assert "parameter 'force'" in refused["error"] and "network.network" in refused["error"]
+    assert (
+        "parameter 'force'" in refused["error"]
+        and "network.network" in refused["error"]
+    )
     unchanged = succeeded(act("quota.show", project=pid))["quotas"]
-    assert unchanged["network"]["network"]["limit"] == before["network"]["network"]["limit"]
+    assert (
+        unchanged["network"]["network"]["limit"]
+        == before["network"]["network"]["limit"]
+    )
     assert unchanged["compute"]["ram"] == before["compute"]["ram"]
 
     forced = succeeded(
@@ -73,8 +79,71 @@ def test_set_only_given_values_refuses_lowering_below_usage_unless_forced(
     assert final["compute"]["ram"]["limit"] == 1024
 
 
-def test_negative_quota_is_refused_naming_the_parameter(act: Act) -> None:
+def test_negative_quota_is_refused_naming_the_parameter(
+    act: Act, admin_conn: Connection
+) -> None:
+    before = succeeded(act("quota.show", project="web-shop"))["quotas"]
     result = failed(
-        act("quota.set", project="web-shop", quotas={"compute": {"cores": -3}}, dry_run=False)
+        act(
+            "quota.set",
+            project="web-shop",
+            quotas={"compute": {"cores": -3}},
+            dry_run=False,
+        )
     )
     assert result["error"].startswith("parameter 'quotas'")
+    assert "compute.cores" in result["error"]
+    after = succeeded(act("quota.show", project="web-shop"))["quotas"]
+    assert after["compute"]["cores"]["limit"] == before["compute"]["cores"]["limit"]
+
+
+def test_unknown_quota_key_is_refused_and_nothing_changes(
+    act: Act,
+    unique_name: Callable[[str], str],
+    project_scrubber: Callable[[str], str],
+) -> None:
+    name = project_scrubber(unique_name("qkey"))
+    pid = succeeded(act("project.create", name=name, dry_run=False))["project_id"]
+    before = succeeded(act("quota.show", project=pid))["quotas"]
+    result = failed(
+        act(
+            "quota.set",
+            project=pid,
+            quotas={"compute": {"cores": 5, "gpus": 1}},
+            dry_run=False,
+        )
+    )
+    assert result["error"].startswith("parameter 'quotas'")
+    assert "compute.gpus" in result["error"]
+    assert succeeded(act("quota.show", project=pid))["quotas"] == before
+
+
+def test_unknown_and_ambiguous_projects_name_the_parameter(
+    act: Act,
+    admin_conn: Connection,
+    seed: dict[str, Any],
+    unique_name: Callable[[str], str],
+    project_scrubber: Callable[[str], str],
+) -> None:
+    unknown = failed(
+        act(
+            "quota.set",
+            project=unique_name("ghost"),
+            quotas={"compute": {"cores": 1}},
+            dry_run=False,
+        )
+    )
+    assert unknown["error"].startswith("parameter 'project'")
+
+    twin = project_scrubber(unique_name("twin"))
+    research = next(admin_conn.identity.domains(name="research"))
+    first = admin_conn.identity.create_project(name=twin, domain_id="default")
+    second = admin_conn.identity.create_project(name=twin, domain_id=research.id)
+    ambiguous = failed(
+        act("quota.set", project=twin, quotas={"compute": {"cores": 1}}, dry_run=False)
+    )
+    assert ambiguous["error"].startswith("parameter 'project'")
+    assert first.id in ambiguous["error"] and second.id in ambiguous["error"]
+    for pid in (first.id, second.id):
+        shown = succeeded(act("quota.show", project=pid))
+        assert shown["quotas"]["compute"]["cores"]["limit"] != 1

@@ -65,6 +65,7 @@ def main() -> None:
         "external_network": data.EXTERNAL_NETWORK,
         "shared_network": data.SHARED_NETWORK,
         "server_hosts": data.SERVER_HOSTS,
+        "scratch_host": data.SCRATCH_HOST,
         **ctx.record,
         "expected": data.expected(),
     }

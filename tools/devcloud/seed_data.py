@@ -209,6 +209,8 @@ NETWORKS: list[dict[str, object]] = [
 #: Hosts that hold servers and the host the seed disables.
 SERVER_HOSTS = ["devcloud-hv1", "devcloud-hv2"]
 DISABLED_HOST = "devcloud-hv3"
+#: Enabled and empty after seeding: the scratch host for migration and drain tests.
+SCRATCH_HOST = "devcloud-hv4"
 DISABLED_REASON = "Hardware maintenance: DIMM replacement (ticket OPS-1234)"
 
 #: Servers. ``age_days``/``updated_days`` set created_at/updated_at that many days

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from openstack_api.compute_services import ComputeService, pack_reason
+from openstack_api.compute_services import (
+    PACK_MARKER,
+    ComputeService,
+    disabled_by_pack,
+    pack_reason,
+)
 from openstack_api.hypervisors import Hypervisor, find_hypervisor, parse_uptime
 from pack_common import InputError
 
@@ -66,3 +71,19 @@ def test_pack_reason_marks_once_and_is_recognised():
     assert svc.disabled_by_pack
     person = ComputeService("s", "h", "nova", "disabled", "up", "DIMM", False, None)
     assert not person.disabled_by_pack
+
+
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [
+        ("[openstack_ops] drain: kernel update", True),
+        ("  [openstack_ops] kernel update", True),
+        ("kernel update [openstack_ops]", False),
+        ("broken DIMM", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_disabled_by_pack_reads_the_marker(reason, expected):
+    assert PACK_MARKER == "[openstack_ops]"
+    assert disabled_by_pack(reason) is expected

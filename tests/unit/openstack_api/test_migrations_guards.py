@@ -171,3 +171,29 @@ def test_snapshot_name_is_findable():
         migrations.snapshot_name(server(), when)
         == "openstack_ops-premigration-vm-20260102T030405Z"
     )
+
+
+def test_snapshots_of_matches_only_the_servers_own_premigration_images():
+    from types import SimpleNamespace
+
+    def image(name, props):
+        return SimpleNamespace(id=name, name=name, properties=props)
+
+    listing = [
+        image("cirros", {}),
+        image("seeded-ubuntu", {"os_distro": "ubuntu"}),
+        image("openstack_ops-premigration-vm-20260101T000000Z", {"x": "y"}),
+        image("someone-else", {migrations.SNAPSHOT_PROPERTY: "s1"}),
+        image(
+            "openstack_ops-premigration-vm-20260101T000000Z",
+            {migrations.SNAPSHOT_PROPERTY: "s2"},
+        ),
+        image(
+            "openstack_ops-premigration-vm-20260102T000000Z",
+            {migrations.SNAPSHOT_PROPERTY: "s1"},
+        ),
+    ]
+    conn = SimpleNamespace(image=SimpleNamespace(images=lambda **_q: iter(listing)))
+    found = migrations.snapshots_of(conn, "s1")
+    assert [i.name for i in found] == ["openstack_ops-premigration-vm-20260102T000000Z"]
+    assert migrations.snapshots_of(conn, "s3") == []

@@ -1,9 +1,13 @@
-"""openstack_api.networking: CIDR checks, security-group specs from the pack config."""
+"""openstack_api.networking: CIDR checks, security-group specs from the pack config,
+router removal."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
+from openstack_api import networking
 from openstack_api.networking import SecurityGroupSpec, validate_cidr
 from pack_common import ConfigError, InputError
 
@@ -26,6 +30,8 @@ def test_bad_cidrs_name_the_parameter(cidr: str) -> None:
 
 
 def test_rule_defaults_and_empty_values_dropped() -> None:
+    """Empty values go, direction/ethertype default, a lone port_range_min is one
+    port (min..min)."""
     spec = SecurityGroupSpec.from_config(
         {
             "name": "ssh",
@@ -39,6 +45,7 @@ def test_rule_defaults_and_empty_values_dropped() -> None:
         {
             "protocol": "tcp",
             "port_range_min": 22,
+            "port_range_max": 22,
             "direction": "ingress",
             "ethertype": "IPv4",
         },
@@ -49,5 +56,29 @@ def test_rule_defaults_and_empty_values_dropped() -> None:
     "entry", [{"rules": []}, {"name": "x", "rules": [{"proto": "tcp"}]}]
 )
 def test_bad_entries_name_the_config_key(entry: dict) -> None:
-    with pytest.raises(ConfigError, match="project_networks.default_security_groups"):
+    with pytest.raises(ConfigError, match=r"project_networks\.default_security_groups"):
         SecurityGroupSpec.from_config(entry, "project_networks.default_security_groups")
+
+
+def test_delete_router_detaches_every_interface_kind_then_clears_the_gateway() -> None:
+    calls: list[tuple] = []
+    router = SimpleNamespace(id="r1", external_gateway_info={"network_id": "ext"})
+    ports = [
+        SimpleNamespace(id="legacy", device_owner="network:router_interface"),
+        SimpleNamespace(id="dvr", device_owner="network:router_interface_distributed"),
+        SimpleNamespace(id="gw", device_owner="network:router_gateway"),
+    ]
+    network = SimpleNamespace(
+        get_router=lambda _id: router,
+        ports=lambda **query: ports if query == {"device_id": "r1"} else [],
+        remove_interface_from_router=lambda r, **kw: calls.append(("detach", kw)),
+        update_router=lambda r, **kw: calls.append(("update", kw)),
+        delete_router=lambda rid, **kw: calls.append(("delete", rid)),
+    )
+    networking.delete_router(SimpleNamespace(network=network), "r1")  # type: ignore[arg-type]
+    assert calls == [
+        ("detach", {"subnet_id": None, "port_id": "legacy"}),
+        ("detach", {"subnet_id": None, "port_id": "dvr"}),
+        ("update", {"external_gateway_info": {}}),
+        ("delete", "r1"),
+    ]

@@ -7,7 +7,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from openstack_api.projects import Inventory, Owned, is_immutable, is_protected
+from openstack_api.projects import (
+    Inventory,
+    Owned,
+    describe_project,
+    is_immutable,
+    is_protected,
+)
 from pack_common import ConfigError
 from workflows.project_settings import ProjectSettings
 
@@ -27,6 +33,14 @@ def test_protected_by_name_or_id() -> None:
     assert is_protected(project(), ["web"])
     assert is_protected(project(), ["p1"])
     assert not is_protected(project(), ["admin"])
+
+
+def test_describe_shows_no_parent_for_a_top_level_project() -> None:
+    common = {"domain_id": "d1", "description": None, "is_enabled": True}
+    top = describe_project(project(parent_id="d1", contact_email="a@b.org", **common))
+    child = describe_project(project(parent_id="p0", **common))
+    assert (top["parent_id"], top["contact_email"]) == (None, "a@b.org")
+    assert (child["parent_id"], child["description"]) == ("p0", "")
 
 
 def test_inventory_blocking_ignores_config_kinds() -> None:

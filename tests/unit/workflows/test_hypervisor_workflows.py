@@ -26,17 +26,18 @@ def refused(cloud, parameter, call, *args, **kwargs):
 
 
 def test_disable_dry_run_then_real_then_unchanged(cloud):
+    marked = "[openstack_ops] kernel update"
     plan = wf.service_disable(cloud.conn, "hv2", "kernel update")
-    assert plan["steps"] == [{"disable": {"reason": "kernel update"}}]
+    assert plan["steps"] == [{"disable": {"reason": marked}}]
+    assert plan["changed"] is False
     assert cloud.changes == []
     done = wf.service_disable(cloud.conn, "hv2", "kernel update", dry_run=False)
     assert done["changed"] and done["after"]["status"] == "disabled"
-    assert done["after"]["disabled_reason"] == "kernel update"
+    assert done["after"]["disabled_reason"] == marked
+    assert done["after"]["disabled_by_pack"] is True
     again = wf.service_disable(cloud.conn, "hv2", "other", dry_run=False)
     assert again["changed"] is False and again["steps"] == []
-    assert (
-        cloud.hosts["hv2"]["reason"] == "kernel update"
-    )  # a reason is never overwritten
+    assert cloud.hosts["hv2"]["reason"] == marked  # a reason is never overwritten
     assert len(cloud.changes) == 1
 
 
@@ -46,6 +47,14 @@ def test_enable_is_idempotent(cloud):
     again = wf.service_enable(cloud.conn, "hv9", dry_run=False)
     assert again["changed"] is False
     assert cloud.changes == [("enable_service", "hv9")]
+
+
+def test_disable_keeps_a_persons_reason_on_a_disabled_host(cloud):
+    result = wf.service_disable(cloud.conn, "hv9", "maintenance", dry_run=False)
+    assert result["changed"] is False
+    assert result["before"]["disabled_reason"] == "broken DIMM"
+    assert result["before"]["disabled_by_pack"] is False
+    assert cloud.changes == []
 
 
 def test_disable_needs_a_reason(cloud):
@@ -178,9 +187,14 @@ def test_drain_concurrency_comes_from_pack_config(cloud):
         ("confirm", ("hv1", "r"), {"confirm": "hv2"}),
         ("confirm", ("hv1", "r"), {}),
         ("hypervisor", ("nope", "r"), {"confirm": "nope"}),
-        ("reason", ("hv1", ""), {"confirm": "hv1"}),
         ("migration_type", ("hv1", "r"), {"confirm": "hv1", "migration_type": "x"}),
     ],
 )
 def test_drain_bad_inputs(cloud, parameter, args, kwargs):
     refused(cloud, parameter, wf.drain, {}, *args, dry_run=False, **kwargs)
+
+
+def test_drain_without_a_reason_still_marks_the_service(cloud):
+    result = wf.drain(cloud.conn, {}, "hv2", confirm="hv2", dry_run=False)
+    assert not isinstance(result, Failure)
+    assert cloud.changes == [("disable_service", "hv2", "[openstack_ops] drain")]

@@ -79,3 +79,60 @@ def test_membership_idempotent_and_failures_collected(monkeypatch: Any) -> None:
     outcomes = {i["user"]: i["outcome"] for i in result.result["items"]}
     assert outcomes == {"alice": "unchanged", "bob": "failed"}
     assert result.result["summary"].startswith("1 of 2 failed")
+
+
+def _assignment(role: str, project: str, **actor: Any) -> Any:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        role={"id": f"r-{role}", "name": role},
+        scope={"project": {"id": f"p-{project}", "name": project}},
+        user=actor.get("user"),
+        group=actor.get("group"),
+    )
+
+
+def test_user_show_lists_direct_and_group_grants_without_implied_roles() -> None:
+    from types import SimpleNamespace
+
+    conn = FakeConn()
+    alice = conn.users[0]
+    alice.email, alice.is_enabled, alice.default_project_id = "a@x.org", True, None
+    ops = {"id": "g-ops", "name": "ops"}
+    direct = [
+        _assignment("member", "web", user={"id": "u-alice"}),
+        SimpleNamespace(role={"name": "admin"}, scope={"domain": {"id": "default"}}),
+    ]
+    through_group = [
+        _assignment("reader", "web", group=ops),
+        _assignment("member", "data", group=ops),
+    ]
+    queries: list[dict[str, Any]] = []
+
+    def role_assignments(**query: Any) -> list[Any]:
+        queries.append(query)
+        return direct if "user_id" in query else through_group
+
+    conn.identity._reads["role_assignments"] = role_assignments
+    conn.identity._reads["user_groups"] = lambda _user: [conn.groups[0]]
+    shown = identity.user_show(conn, "alice")  # type: ignore[arg-type]
+    assert all("effective" not in q for q in queries)
+    assert shown["groups"] == [{"id": "g-ops", "name": "ops"}]
+    assert shown["projects"] == [
+        {
+            "id": "p-data",
+            "name": "data",
+            "roles": ["member"],
+            "grants": [{"role": "member", "via": "group ops"}],
+        },
+        {
+            "id": "p-web",
+            "name": "web",
+            "roles": ["member", "reader"],
+            "grants": [
+                {"role": "member", "via": "user"},
+                {"role": "reader", "via": "group ops"},
+            ],
+        },
+    ]
+    assert conn.changed() == []

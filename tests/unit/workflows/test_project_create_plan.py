@@ -26,7 +26,10 @@ def create(conn: FakeConn, config: dict[str, Any] | None = None, **kwargs: Any) 
         ({"tags": ["a/b"]}, "tags"),
         ({"network": "external", "cidr": "10.0.0.0/33"}, "cidr"),
         ({"network": "external", "cidr": "10.0.0.1/24"}, "cidr"),
-        ({"network": "external", "dns_nameservers": ["dns.example"]}, "dns_nameservers"),
+        (
+            {"network": "external", "dns_nameservers": ["dns.example"]},
+            "dns_nameservers",
+        ),
         ({"network": "external", "floating_ips": -1}, "floating_ips"),
         ({"quotas": {"compute": {"cores": -5}}}, "quotas"),
         ({"quotas": {"compute": {"cores": "many"}}}, "quotas"),
@@ -54,7 +57,7 @@ def test_ambiguous_parent_lists_the_candidates() -> None:
 
 def test_internal_network_needs_the_config_key() -> None:
     conn = FakeConn()
-    with pytest.raises(ConfigError, match="project_networks.internal_network"):
+    with pytest.raises(ConfigError, match=r"project_networks\.internal_network"):
         create(conn, network="internal", dry_run=False)
     assert conn.changed() == []
 
@@ -103,7 +106,10 @@ def test_internal_plan_shares_the_configured_network_with_config_groups() -> Non
         "project_networks": {
             "internal_network": "int",
             "default_security_groups": [
-                {"name": "only-ssh", "rules": [{"protocol": "tcp", "port_range_min": 22}]}
+                {
+                    "name": "only-ssh",
+                    "rules": [{"protocol": "tcp", "port_range_min": 22}],
+                }
             ],
         },
         "project_roles": {"member_role": "member"},

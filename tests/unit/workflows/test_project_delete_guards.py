@@ -120,3 +120,11 @@ def test_refused_delete_is_a_failure_with_the_list(monkeypatch: Any) -> None:
     assert isinstance(result, Failure)
     assert result.result["owned"]["routers"][0]["id"] == "r1"
     assert conn.changed() == []
+
+
+def test_project_with_children_is_refused_listing_them() -> None:
+    conn = FakeConn()
+    conn.projects.append(res(id="p-kid", name="kid", parent_id="p-web", tags=[]))
+    with pytest.raises(InputError, match=r"kid \[p-kid\]") as error:
+        project.delete(conn, {}, "web", confirm="web", dry_run=False)  # type: ignore[arg-type]
+    assert error.value.parameter == "project" and conn.changed() == []

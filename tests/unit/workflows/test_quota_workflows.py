@@ -46,7 +46,9 @@ def test_plan_classifies_each_value() -> None:
     plan = quota.plan_changes(request, CURRENT, ["compute"], force=False)
     statuses = {c.quota: c.status for c in plan.changes}
     assert statuses == {"cores": "unchanged", "instances": "refused"}
-    assert plan.notes == ["dns: not a quota service (compute, network, volume), skipped"]
+    assert plan.notes == [
+        "dns: not a quota service (compute, network, volume), skipped"
+    ]
     assert plan.to_apply() == {}
 
 
@@ -100,14 +102,47 @@ def test_set_applies_only_given_values() -> None:
 
 
 @pytest.mark.parametrize(
-    ("project", "quotas"),
-    [("ghost", {"compute": {"cores": 1}}), ("web", {}), ("data", {"compute": {}})],
+    ("project", "quotas", "parameter"),
+    [
+        ("ghost", {"compute": {"cores": 1}}, "project"),
+        ("data", {"compute": {"cores": 1}}, "project"),  # ambiguous name
+        ("web", {}, "quotas"),
+        ("web", {"compute": {"cores": -5}}, "quotas"),
+    ],
 )
-def test_bad_project_or_empty_request_changes_nothing(
-    project: str, quotas: dict[str, Any]
+def test_bad_project_or_request_changes_nothing(
+    project: str, quotas: dict[str, Any], parameter: str
 ) -> None:
     conn = FakeConn()
     with pytest.raises(InputError) as error:
         quota.set_limits(conn, project, quotas, dry_run=False)  # type: ignore[arg-type]
-    assert error.value.parameter in ("project", "quotas")
+    assert error.value.parameter == parameter
     assert conn.changed() == []
+
+
+def test_ambiguous_project_lists_the_candidates() -> None:
+    conn = FakeConn()
+    with pytest.raises(InputError) as error:
+        quota.show(conn, "data")  # type: ignore[arg-type]
+    assert "p-d1" in str(error.value) and "p-d2" in str(error.value)
+
+
+def test_forced_lowering_asks_nova_and_neutron_to_force() -> None:
+    conn = FakeConn()
+    result = quota.set_limits(
+        conn,  # type: ignore[arg-type]
+        "web",
+        {"compute": {"cores": 2}, "network": {"floatingip": 0}},
+        force=True,
+        dry_run=False,
+    )
+    assert not isinstance(result, Failure), result
+    assert {c["quota"]: c["status"] for c in result["plan"]} == {
+        "cores": "forced",
+        "floatingip": "forced",
+    }
+    bodies = {name: kwargs["json"] for name, _args, kwargs in conn.mutations}
+    assert bodies == {
+        "compute.put": {"quota_set": {"cores": 2, "force": True}},
+        "network.put": {"quota": {"floatingip": 0, "force": True}},
+    }

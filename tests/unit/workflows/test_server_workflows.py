@@ -116,6 +116,34 @@ def test_migrate_to_disabled_host_is_refused(cloud):
     assert "disabled" in message
 
 
+def test_migrate_to_down_host_is_refused(cloud):
+    cloud.hosts["hv3"]["up"] = False
+    message = refused(
+        cloud,
+        "destination",
+        wf.migrate,
+        CONFIG,
+        "web-1",
+        destination="hv3",
+        dry_run=False,
+    )
+    assert "down" in message
+
+
+def test_migrating_a_busy_server_is_refused(cloud):
+    cloud.add_server("busy-1", "hv1", task_state="rebooting")
+    message = refused(cloud, "server", wf.migrate, CONFIG, "busy-1", dry_run=False)
+    assert "busy" in message
+
+
+def test_refused_extra_specs_are_configurable(cloud):
+    cloud.add_server("pinned-1", "hv1", extra_specs={"hw:cpu_policy": "dedicated"})
+    assert wf.migrate(cloud.conn, CONFIG, "pinned-1")["plan"]["refused"] is None
+    config = {"migration": {"refused_extra_specs": ["hw:cpu_policy"]}}
+    message = refused(cloud, "server", wf.migrate, config, "pinned-1", dry_run=False)
+    assert "hw:cpu_policy" in message
+
+
 def test_migrate_unknown_server_is_refused(cloud):
     refused(cloud, "server", wf.migrate, CONFIG, "ghost", dry_run=False)
 

@@ -89,6 +89,20 @@ def _driver_digest() -> str:
     return digest.hexdigest()
 
 
+def _pip_install(state: State, *args: str) -> None:
+    """``pip install -q`` into the services venv, dropping pip's noise about
+    configured package locations that do not exist on this machine (one warning
+    per package); every other line of pip's stderr is passed through."""
+    command = [str(state.python), "-m", "pip", "install", "-q"]
+    command += ["--disable-pip-version-check", *args]
+    proc = subprocess.run(command, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr.splitlines():
+        if not line.startswith("WARNING: Location "):
+            print(line, file=sys.stderr)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, command)
+
+
 def ensure_venv(state: State) -> None:
     """Create the services virtualenv and install the pinned OpenStack releases."""
     marker = state.venv / "devcloud-packages.txt"
@@ -97,16 +111,8 @@ def ensure_venv(state: State) -> None:
         say(f"creating the services virtualenv {state.venv} (pip install, ~80 s)")
         if not state.python.exists():
             subprocess.run([sys.executable, "-m", "venv", str(state.venv)], check=True)
-        pip = [
-            str(state.python),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-        ]
-        subprocess.run([*pip, "--upgrade", "pip", "setuptools", "wheel"], check=True)
-        subprocess.run([*pip, *PIP_PACKAGES], check=True)
+        _pip_install(state, "--upgrade", "pip", "setuptools", "wheel")
+        _pip_install(state, *PIP_PACKAGES)
         marker.write_text(wanted)
     ensure_ml2_driver(state)
 
@@ -123,20 +129,8 @@ def ensure_ml2_driver(state: State) -> None:
     shutil.copytree(
         TOOL_DIR / "ml2_driver", build, ignore=shutil.ignore_patterns("*.egg-info")
     )
-    subprocess.run(
-        [
-            str(state.python),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            "--no-build-isolation",
-            "--force-reinstall",
-            "--no-deps",
-            str(build),
-        ],
-        check=True,
+    _pip_install(
+        state, "--no-build-isolation", "--force-reinstall", "--no-deps", str(build)
     )
     shutil.rmtree(state.root / "build", ignore_errors=True)
     marker.write_text(digest)

@@ -39,8 +39,9 @@ PORTS = {
     "mailcatcher": 8025,
 }
 
-#: Fake compute hosts; the seed disables the last one ("in maintenance").
-COMPUTE_HOSTS = ["devcloud-hv1", "devcloud-hv2", "devcloud-hv3"]
+#: Fake compute hosts: the seed puts servers on hv1/hv2, disables hv3 ("in
+#: maintenance") and leaves hv4 enabled and empty, a scratch host for drain tests.
+COMPUTE_HOSTS = ["devcloud-hv1", "devcloud-hv2", "devcloud-hv3", "devcloud-hv4"]
 DATABASES = [
     "keystone",
     "placement",

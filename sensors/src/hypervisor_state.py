@@ -1,0 +1,116 @@
+"""Polling sensor: dispatch ``openstack_ops.hypervisor.state_change`` when a
+hypervisor's life-cycle state changes.
+
+Thin by design: each poll opens a connection for ``hypervisor_sensor.cloud_account``,
+reads every hypervisor in one listing and hands over to
+``hypervisor_lifecycle.poll`` (classification in ``hypervisor_lifecycle.states``).
+A failing poll is logged and retried at the next interval; no exception escapes
+``poll()`` (that would kill the sensor process).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+# StackStorm adds <pack>/lib only with [packs] enable_common_libs; do it ourselves.
+_LIB = os.path.normpath(
+    os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "lib"
+    )
+)
+if _LIB not in sys.path:
+    sys.path.insert(0, _LIB)
+
+from st2reactor.sensor.base import PollingSensor  # noqa: E402
+
+from hypervisor_lifecycle.poll import (  # noqa: E402
+    STORE_NAMESPACE,
+    TRIGGER,
+    SensorSettings,
+    observe,
+    poll_once,
+)
+from openstack_api.connection import connect  # noqa: E402
+from pack_common import ActionServiceStore  # noqa: E402
+
+
+class HypervisorStateSensor(PollingSensor):
+    """Watch every hypervisor of one cloud and report life-cycle changes."""
+
+    def __init__(
+        self,
+        sensor_service: Any,
+        config: dict[str, Any] | None = None,
+        poll_interval: float = 300,
+    ) -> None:
+        super().__init__(
+            sensor_service=sensor_service, config=config, poll_interval=poll_interval
+        )
+        self._logger = sensor_service.get_logger(name=self.__class__.__name__)
+
+    def setup(self) -> None:
+        """Take the poll interval from the pack config, when it sets one."""
+        try:
+            settings = SensorSettings.from_config(self.config or {})
+        except Exception as exc:  # reported again by every poll
+            self._logger.error("hypervisor_sensor config: %s", exc)
+            return
+        self.set_poll_interval(settings.poll_interval)
+
+    def poll(self) -> None:
+        """One pass over every hypervisor; log (never raise) what goes wrong."""
+        try:
+            self._poll()
+        except Exception as exc:
+            self._logger.error(
+                "hypervisor state poll failed (retried next interval): %s: %s",
+                type(exc).__name__,
+                exc,
+            )
+
+    def _poll(self) -> None:
+        config = self.config or {}
+        settings = SensorSettings.from_config(config)
+        conn = connect(config, settings.cloud_account)
+        try:
+            observations = observe(conn)
+        finally:
+            conn.close()
+        cloud = settings.cloud_account or config.get("default_cloud_account") or ""
+        store = ActionServiceStore(
+            self.sensor_service, namespace=f"{STORE_NAMESPACE}{cloud}."
+        )
+        transitions = poll_once(
+            observations,
+            store,
+            settings,
+            self._dispatch,
+            self._logger.warning,
+            now=datetime.now(UTC),
+        )
+        for t in transitions:
+            self._logger.info(
+                "hypervisor %s: %s -> %s (%s)",
+                t.hypervisor_name,
+                t.previous_state.value if t.previous_state else None,
+                t.current.state.value,
+                t.current.reason,
+            )
+
+    def _dispatch(self, payload: dict[str, Any]) -> None:
+        self.sensor_service.dispatch(trigger=TRIGGER, payload=payload)
+
+    def cleanup(self) -> None:
+        """Nothing to release: each poll closes its connection."""
+
+    def add_trigger(self, trigger: dict[str, Any]) -> None:
+        """No per-trigger state."""
+
+    def update_trigger(self, trigger: dict[str, Any]) -> None:
+        """No per-trigger state."""
+
+    def remove_trigger(self, trigger: dict[str, Any]) -> None:
+        """No per-trigger state."""
