@@ -3,7 +3,8 @@
 Runs one pack action the way StackStorm would, without StackStorm: parameters parsed
 and checked like ``st2 run``, the pack config loaded with schema defaults, the action's
 entry point loaded by file path and its single action class run with a file-backed
-datastore (so campaign state survives between runs). Prints the result as JSON and a
+datastore (so campaign state survives between runs). Prints the result (JSON, or a
+text result such as a table as is, like the st2 CLI) and a
 ``status:`` line; exits non-zero when the execution failed.
 """
 
@@ -84,7 +85,11 @@ def run(meta: ActionMeta, params: dict[str, Any], config: dict[str, Any]) -> boo
     succeeded, result = (
         outcome if isinstance(outcome, tuple) and len(outcome) == 2 else (True, outcome)
     )
-    print(json.dumps(result, indent=2, sort_keys=False, default=str))
+    if isinstance(result, str):
+        # As the st2 CLI does: a text result (a table, CSV, HTML) is printed as is.
+        print(result.rstrip("\n"))
+    else:
+        print(json.dumps(result, indent=2, sort_keys=False, default=str))
     print(f"status: {'succeeded' if succeeded else 'failed'}")
     return bool(succeeded)
 

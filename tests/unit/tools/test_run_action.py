@@ -170,3 +170,34 @@ def test_run_action_sh_missing_config_names_the_key(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "default_cloud_account" in proc.stdout
     assert "status: failed" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        ("+---+\n| a |\n+---+\n", "+---+\n| a |\n+---+\nstatus: succeeded\n"),
+        ({"rows": 1}, '{\n  "rows": 1\n}\nstatus: succeeded\n'),
+    ],
+)
+def test_text_result_is_printed_as_is(
+    result: object,
+    expected: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A table result reads as a table (as the st2 CLI shows it), not as one JSON
+    string full of \\n; structured results stay JSON."""
+    import tools.run_action.__main__ as runner
+
+    class FixedResultAction:
+        def __init__(self, config: dict, action_service: object) -> None:
+            self.config = config
+
+        def run(self, **params: object) -> tuple[bool, object]:
+            return True, result
+
+    monkeypatch.setenv("OPENSTACK_OPS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(runner, "load_action_class", lambda meta: FixedResultAction)
+    assert runner.run(find_action("cloud.check"), {}, {}) is True
+    assert capsys.readouterr().out == expected
