@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from openstack import exceptions
 from openstack.connection import Connection
 
 from openstack_api import servers as servers_api
@@ -183,6 +184,7 @@ class MigrationOutcome:
     destination: str | None = None
     kind: str | None = None
     snapshot_id: str | None = None
+    snapshot_status: str | None = None
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -207,7 +209,9 @@ def execute_step(
     server_id = step.server["id"]
     try:
         if step.snapshot:
-            outcome.snapshot_id = _snapshot(conn, server_id, step.snapshot, timeout)
+            outcome.snapshot_id, outcome.snapshot_status = _snapshot(
+                conn, server_id, step.snapshot, timeout
+            )
         if step.kind == LIVE:
             LOG.info("live-migrating %s from %s", step.server["name"], step.source)
             conn.compute.live_migrate_server(
@@ -259,16 +263,34 @@ def _wait_and_confirm(
     return server
 
 
-def _snapshot(conn: Connection, server_id: str, name: str, timeout: float) -> str:
-    """Snapshot the server under ``name``, tagged with its id; return the image id."""
+#: Image statuses that mean the snapshot failed.
+SNAPSHOT_FAILED = ("killed", "deleted", "pending_delete")
+
+
+def _snapshot(
+    conn: Connection, server_id: str, name: str, timeout: float
+) -> tuple[str, str]:
+    """Snapshot the server under ``name``, tagged with its id.
+
+    Waits until Nova has finished the snapshot (the server's task state clears:
+    Nova clears it only after the upload), then checks the image did not fail.
+    Returns the image id and status. Raises ``RuntimeError`` when the image is
+    gone or failed, so the migration does not start without its snapshot.
+    """
     LOG.info("snapshotting server %s as %s", server_id, name)
     image = conn.compute.create_server_image(
         server_id, name, metadata={SNAPSHOT_PROPERTY: server_id}
     )
-    conn.image.wait_for_status(
-        image, status="active", failures=["killed", "deleted"], wait=int(timeout)
-    )
-    return str(image.id)
+    image_id = str(image.id)
+    servers_api.wait_for(conn, server_id, _idle, timeout, f"snapshotting as {name}")
+    try:
+        status = str(conn.image.get_image(image_id).status)
+    except exceptions.NotFoundException:
+        raise RuntimeError(f"snapshot {name} ({image_id}) disappeared") from None
+    if status in SNAPSHOT_FAILED:
+        raise RuntimeError(f"snapshot {name} ({image_id}) is {status}")
+    LOG.info("snapshot %s (%s) taken, image status %s", name, image_id, status)
+    return image_id, status
 
 
 def snapshots_of(conn: Connection, server_id: str) -> list[Any]:

@@ -63,7 +63,8 @@ def create(
     """Boot a test server and wait until it is ACTIVE.
 
     Used to test a hypervisor: ``hypervisor`` pins the server to that host (through
-    ``<zone>:<host>``, which also works on a disabled host, e.g. after a reinstall).
+    ``<zone>:<host>``); the host must be enabled and up (Placement offers no
+    disabled host to the scheduler, not even for a pinned server).
     ``network`` is a network name or id; empty boots without a network. A server of
     that name already existing is reported unchanged (a re-run does not boot twice).
     """
@@ -84,6 +85,12 @@ def create(
             raise InputError("hypervisor", f"{target.name} has no compute service")
         if not service.up:
             raise InputError("hypervisor", f"compute host {target.host} is down")
+        if not service.enabled:
+            raise InputError(
+                "hypervisor",
+                f"compute host {target.host} is disabled "
+                f"({service.disabled_reason}): Nova places no new server on it",
+            )
         zone_host = f"{service.zone or 'nova'}:{target.host}"
     plan: dict[str, Any] = {
         "name": name,
@@ -92,7 +99,6 @@ def create(
         "network": {"id": net.id, "name": net.name} if net else None,
         "hypervisor": target.name if target else None,
         "availability_zone": zone_host,
-        "host_disabled": bool(service and not service.enabled),
     }
     existing = [
         s for s in conn.compute.servers(name=f"^{re.escape(name)}$") if s.name == name

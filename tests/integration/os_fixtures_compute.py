@@ -194,6 +194,22 @@ def scratch_host(admin_conn: Connection) -> Iterator[str]:
         admin_conn.compute.enable_service(service)
 
 
+#: Reason the tests fence the scratch host with (marked as the pack's).
+FENCE_REASON = "[openstack_ops] integration tests: scratch host fenced"
+
+
+def fence(conn: Connection, host: str) -> None:
+    """Disable ``host`` so unpinned servers of concurrent tests do not land on it.
+
+    Nova places no new server on a disabled host, not even one pinned with
+    ``nova:<host>``: boot the test's servers first, then fence.
+    """
+    service = compute_service(conn, host)
+    if service.status == "enabled":
+        conn.compute.disable_service(service, disabled_reason=FENCE_REASON)
+    assert compute_service(conn, host).status == "disabled"
+
+
 def host_of(conn: Connection, server_id: str) -> str:
     """The compute host of a server, re-read."""
     return conn.compute.get_server(server_id).compute_host

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from openstack.connection import Connection
+from os_fixtures_compute import fence
 
 from openstack_api.migrations import snapshots_of
 
@@ -27,7 +28,7 @@ def test_show_unknown_server_names_the_parameter(run_action):
 
 
 def test_create_dry_run_then_pinned_on_the_shared_network(
-    run_action, admin_conn: Connection, test_image, unique_name, cleanup
+    run_action, admin_conn: Connection, test_image, unique_name, cleanup, seed
 ):
     name = unique_name("create")
     params = {
@@ -50,6 +51,12 @@ def test_create_dry_run_then_pinned_on_the_shared_network(
     assert result["server"]["addresses"]["shared-net"][0].startswith("10.10.0.")
     ok, again = run_action("server.create", dry_run=False, **params)
     assert ok and again["changed"] is False
+    disabled = seed["disabled_service"]["host"]
+    other = {**params, "name": unique_name("create-off"), "hypervisor": disabled}
+    ok, refused = run_action("server.create", dry_run=False, **other)
+    assert not ok and "parameter 'hypervisor'" in refused["error"]
+    assert "disabled" in refused["error"]
+    assert not list(admin_conn.compute.servers(name=f"^{other['name']}$"))
     assert len(list(admin_conn.compute.servers(name=f"^{name}$"))) == 1
 
 
@@ -87,19 +94,38 @@ def test_live_then_cold_migration_with_snapshot(
         m.migration_type for m in admin_conn.compute.migrations(instance_uuid=server.id)
     }
     assert {"live-migration", "migration"} <= types
+    cold = [
+        m
+        for m in admin_conn.compute.migrations(instance_uuid=server.id)
+        if m.migration_type == "migration"
+    ]
+    assert [m.status for m in cold] == ["confirmed"]
+    ok, shown = run_action("server.show", server=server.id)
+    assert ok and shown["host"] == HV1
+    history = sorted(
+        (m["type"], m["source"], m["destination"]) for m in shown["migrations"]
+    )
+    assert history == [("live-migration", HV1, HV2), ("migration", HV2, HV1)]
 
 
 def test_cold_migration_of_a_stopped_server_is_confirmed(
-    run_action, boot_server, admin_conn: Connection
+    run_action, boot_server, admin_conn: Connection, seed
 ):
     server = boot_server(HV2, stopped=True)
     ok, result = run_action(
         "server.migrate", server=server.id, migration_type="auto", dry_run=False
     )
     assert ok, result
-    assert result["kind"] == "cold"
+    assert result["kind"] == "cold" and result["outcome"] == "migrated"
+    assert result["plan"]["destination"] is None  # the scheduler chose
     moved = admin_conn.compute.get_server(server.id)
-    assert (moved.compute_host, moved.status) == (HV1, "SHUTOFF")
+    assert moved.status == "SHUTOFF" and not moved.task_state
+    assert moved.compute_host == result["destination"]
+    assert moved.compute_host not in (HV2, seed["disabled_service"]["host"])
+    statuses = {
+        m.status for m in admin_conn.compute.migrations(instance_uuid=server.id)
+    }
+    assert statuses == {"confirmed"}
 
 
 def test_migration_refusals_name_the_parameter_and_move_nothing(
@@ -147,6 +173,9 @@ def test_flavor_rule_from_pack_config_refuses_up_front(
 def test_shutdown_on_hypervisor(run_action, boot_server, scratch_host, admin_conn):
     running = boot_server(scratch_host)
     stopped = boot_server(scratch_host, stopped=True)
+    # Fenced (disabled) so no unpinned server of a concurrent test lands there; the
+    # exact plan check below fails, before anything is stopped, if one did already.
+    fence(admin_conn, scratch_host)
     ok, plan = run_action("server.shutdown.on.hypervisor", hypervisors=[scratch_host])
     assert ok
     actions = {s["id"]: s["action"] for s in plan["servers"]}

@@ -149,7 +149,11 @@ class FakeCompute:
 
     def create_server_image(self, server_id: str, name: str, metadata=None):
         self.cloud.changes.append(("snapshot", server_id, name, metadata))
-        return SimpleNamespace(id=new_id("img"), name=name)
+        image = SimpleNamespace(
+            id=new_id("img"), name=name, status=self.cloud.snapshot_status
+        )
+        self.cloud.images.append(image)
+        return image
 
     # flavors ---------------------------------------------------------------------
     def get_flavor(self, flavor_id: str):
@@ -290,6 +294,7 @@ class FakeCloud:
         self.reads: list[str] = []
         self.fail_migration: set[str] = set()
         self.fail_stop: set[str] = set()
+        self.snapshot_status = "active"
         self.conn = SimpleNamespace(
             compute=FakeCompute(self),
             image=FakeImage(self),

@@ -66,7 +66,19 @@ def test_snapshot_first_is_named_and_tagged(cloud):
     assert (kind, server_id) == ("snapshot", sid)
     assert name.startswith("openstack_ops-premigration-web-1-")
     assert metadata == {"openstack_ops_snapshot_of": sid}
-    assert result["snapshot_id"]
+    assert result["snapshot_id"] and result["snapshot_status"] == "active"
+    assert [c[0] for c in cloud.changes] == ["snapshot", "live_migrate"]
+
+
+def test_failed_snapshot_stops_the_migration(cloud):
+    sid = ids(cloud, "web-1")
+    cloud.snapshot_status = "killed"
+    result = wf.migrate(cloud.conn, CONFIG, "web-1", snapshot=True, dry_run=False)
+    assert isinstance(result, Failure)
+    assert result.result["outcome"] == "failed"
+    assert "killed" in result.result["error"]
+    assert [c[0] for c in cloud.changes] == ["snapshot"]
+    assert cloud.host_of(sid) == "hv1"
 
 
 def test_failed_migration_is_a_failure_with_the_result(cloud):
@@ -276,6 +288,7 @@ def test_create_boots_and_rerun_is_unchanged(catalog):
         ("image", {"image": "nope"}),
         ("network", {"network": "nope"}),
         ("hypervisor", {"hypervisor": "nope"}),
+        ("hypervisor", {"hypervisor": "hv9"}),
         ("name", {"name": " "}),
         ("wait_seconds", {"wait_seconds": 0}),
     ],
