@@ -22,6 +22,7 @@ from openstack.connection import Connection
 from openstack_api import servers as servers_api
 from openstack_api.compute_services import ComputeService
 from openstack_api.servers import ServerInfo
+from pack_common import ConfigError
 
 LOG = logging.getLogger(__name__)
 
@@ -51,13 +52,39 @@ class MigrationRules:
     def from_config(cls, pack_config: Mapping[str, Any] | None) -> MigrationRules:
         """Read the ``migration`` entry of the pack config (defaults when absent)."""
         section = (pack_config or {}).get("migration") or {}
+        if not isinstance(section, Mapping):
+            raise ConfigError("config key 'migration' must be a mapping")
         specs = section.get("refused_extra_specs")
+        if specs is None:
+            specs = DEFAULT_REFUSED_EXTRA_SPECS
+        if isinstance(specs, str) or not all(isinstance(k, str) for k in specs):
+            raise ConfigError(
+                "config key 'migration.refused_extra_specs' must be a list of strings"
+            )
+        max_vcpus = section.get("max_vcpus")
+        max_vcpus = 0 if max_vcpus is None else max_vcpus
+        if (
+            isinstance(max_vcpus, bool)
+            or not isinstance(max_vcpus, int)
+            or max_vcpus < 0
+        ):
+            raise ConfigError(
+                "config key 'migration.max_vcpus' must be 0 (no limit) or more"
+            )
+        concurrency = section.get("drain_concurrency")
+        concurrency = 2 if concurrency is None else concurrency
+        if (
+            isinstance(concurrency, bool)
+            or not isinstance(concurrency, int)
+            or concurrency < 1
+        ):
+            raise ConfigError(
+                "config key 'migration.drain_concurrency' must be at least 1"
+            )
         return cls(
-            refused_extra_specs=tuple(
-                DEFAULT_REFUSED_EXTRA_SPECS if specs is None else specs
-            ),
-            max_vcpus=int(section.get("max_vcpus") or 0),
-            drain_concurrency=max(1, int(section.get("drain_concurrency") or 2)),
+            refused_extra_specs=tuple(specs),
+            max_vcpus=max_vcpus,
+            drain_concurrency=concurrency,
         )
 
 

@@ -115,6 +115,15 @@ def delete_server(conn: Connection, server_id: str) -> None:
     conn.compute.wait_for_delete(server, wait=180)
 
 
+def delete_servers_named(conn: Connection, name: str) -> None:
+    """Delete every server named exactly ``name`` (a test's unique ``it-`` name;
+    the name filter is re-checked here, since Nova treats it as a pattern)."""
+    assert name.startswith("it-"), name
+    for server in conn.compute.servers(all_projects=True, name=f"^{name}$"):
+        if server.name == name:
+            delete_server(conn, server.id)
+
+
 @pytest.fixture(scope="session")
 def test_image(admin_conn: Connection) -> Iterator[Any]:
     """A tiny public RAW image of the tests' own (seeded images may be re-seeded

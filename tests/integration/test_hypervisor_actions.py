@@ -100,6 +100,36 @@ def test_show_seeded_hosts(run_action, seed):
     assert hv3["service"]["disabled_by_pack"] is False
 
 
+def test_show_lists_the_hosts_aggregates(
+    run_action, scratch_host, admin_conn: Connection, unique_name, cleanup
+):
+    aggregate = admin_conn.compute.create_aggregate(name=unique_name("agg"))
+    cleanup(admin_conn.compute.delete_aggregate, aggregate)
+    admin_conn.compute.add_host_to_aggregate(aggregate, scratch_host)
+    cleanup(admin_conn.compute.remove_host_from_aggregate, aggregate, scratch_host)
+    admin_conn.compute.set_aggregate_metadata(aggregate, {"it-purpose": "show"})
+
+    ok, shown = run_action("hypervisor.show", hypervisor=scratch_host)
+    assert ok, shown
+    mine = [a for a in shown["aggregates"] if a["id"] == str(aggregate.id)]
+    assert mine == [
+        {
+            "id": str(aggregate.id),
+            "name": aggregate.name,
+            "availability_zone": None,
+            "metadata": {"it-purpose": "show"},
+        }
+    ]
+    assert shown["service"]["enabled"] and shown["service"]["up"]
+    vcpu = shown["usage"]["VCPU"]
+    assert vcpu["capacity"] == int(
+        (vcpu["total"] - vcpu["reserved"]) * vcpu["allocation_ratio"]
+    )
+    assert vcpu["free"] == vcpu["capacity"] - vcpu["used"] and vcpu["capacity"] > 0
+    ok, hv1 = run_action("hypervisor.show", hypervisor="devcloud-hv1")
+    assert ok and str(aggregate.id) not in [a["id"] for a in hv1["aggregates"]]
+
+
 def test_find_empty_and_reinstall_candidates(run_action, scratch_host, seed):
     ok, empty = run_action("hypervisor.find.empty")
     assert ok

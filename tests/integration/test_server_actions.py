@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openstack.connection import Connection
-from os_fixtures_compute import fence
+from os_fixtures_compute import delete_servers_named, fence
 
 from openstack_api.migrations import snapshots_of
 
@@ -41,11 +41,8 @@ def test_create_dry_run_then_pinned_on_the_shared_network(
     ok, plan = run_action("server.create", **params)
     assert ok and plan["dry_run"] and plan["plan"]["availability_zone"] == f"nova:{HV2}"
     assert not list(admin_conn.compute.servers(name=f"^{name}$"))
+    cleanup(delete_servers_named, admin_conn, name)  # whatever the action left
     ok, result = run_action("server.create", dry_run=False, **params)
-    if result.get("server", {}).get("id"):
-        from os_fixtures_compute import delete_server
-
-        cleanup(delete_server, admin_conn, result["server"]["id"])
     assert ok, result
     assert result["server"]["status"] == "ACTIVE" and result["server"]["host"] == HV2
     assert result["server"]["addresses"]["shared-net"][0].startswith("10.10.0.")

@@ -193,3 +193,39 @@ class WorkflowActionsTest(BaseActionTestCase):
         # the store wrote to the StackStorm datastore of the action
         names = [kv.name for kv in self.action_service.list_values(local=True)]
         self.assertTrue(any(n.endswith(":seen") for n in names), names)
+
+
+class LibraryProgressTest(BaseActionTestCase):
+    """Progress lines logged by lib modules reach the execution's log, and only
+    during the run."""
+
+    action_cls = WorkflowActions
+
+    def test_library_progress_reaches_the_action_logger_handlers(self) -> None:
+        records: list[logging.LogRecord] = []
+
+        class Collect(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                records.append(record)
+
+        def slow(count: int) -> dict[str, int]:
+            logging.getLogger("openstack_api.migrations").info("waiting %d", count)
+            logging.getLogger("workflows.fake").debug("too detailed")
+            return {"count": count}
+
+        action = self.get_action_instance(CONFIG)
+        collector = Collect()
+        action.logger.addHandler(collector)
+        try:
+            with mock.patch.dict(sys.modules, _workflows(slow=slow)):
+                self.assertEqual(
+                    action.run(workflow="fake.slow", count=3), {"count": 3}
+                )
+            logging.getLogger("openstack_api.migrations").info("after the run")
+        finally:
+            action.logger.removeHandler(collector)
+        messages = [r.getMessage() for r in records]
+        self.assertIn("waiting 3", messages)
+        self.assertNotIn("too detailed", messages)
+        self.assertNotIn("after the run", messages)
+        self.assertNotIn(collector, logging.getLogger("openstack_api").handlers)

@@ -10,6 +10,7 @@ from openstack_api import migrations
 from openstack_api.compute_services import ComputeService
 from openstack_api.migrations import MigrationRules
 from openstack_api.servers import FlavorSnapshot, ServerInfo
+from pack_common import ConfigError
 
 
 def server(
@@ -78,6 +79,25 @@ def test_rules_read_from_config():
         }
     )
     assert rules == MigrationRules(("x:y",), 16, 5)
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [
+        ({"max_vcpus": -1}, "migration.max_vcpus"),
+        ({"max_vcpus": "many"}, "migration.max_vcpus"),
+        ({"drain_concurrency": 0}, "migration.drain_concurrency"),
+        (
+            {"refused_extra_specs": "pci_passthrough:alias"},
+            "migration.refused_extra_specs",
+        ),
+        ("strict", "'migration'"),
+    ],
+)
+def test_bad_rules_in_config_name_the_key(section, key):
+    with pytest.raises(ConfigError) as error:
+        MigrationRules.from_config({"migration": section})
+    assert key in str(error.value)
 
 
 @pytest.mark.parametrize(
