@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from hypervisor_lifecycle.states import HypervisorState
 
+from hypervisor_lifecycle.states import HypervisorState
 from openstack_api.compute_services import disabled_by_pack
 from tools.pack_lint.schema_rules import object_schema
 from tools.pack_meta import load_actions
