@@ -20,6 +20,12 @@ from pack_common import ConfigError, entry_names, find_named_entry, require_fiel
 CONFIG_KEY = "clouds"
 PARAMETER = "cloud_account"
 APP_NAME = "openstack_ops"
+#: Retries of a request whose connection failed before an answer (keystoneauth's
+#: ``connect_retries``, with its growing delay). An HTTP server or load balancer that
+#: closes an idle keep-alive connection just as a request is sent on it makes the
+#: request fail with "Remote end closed connection without response"; that request
+#: was never processed, and one retry on a fresh connection succeeds.
+CONNECT_RETRIES = 2
 _REQUIRED = ("auth_url", "username", "password", "project_name")
 _PSEUDO_CLOUDS = frozenset({"defaults", "envvars"})
 
@@ -67,6 +73,7 @@ class CloudAccount:
             interface=self.interface,
             verify=self.verify,
             cacert=self.cacert,
+            connect_retries=CONNECT_RETRIES,
         )
 
 
@@ -95,7 +102,9 @@ def connect(config: Mapping[str, Any], cloud_account: str | None) -> Connection:
         return CloudAccount.from_config(entry).connect()
     yaml_names = clouds_yaml_names()
     if name in yaml_names:
-        return openstack.connect(cloud=name, app_name=APP_NAME)
+        return openstack.connect(
+            cloud=name, app_name=APP_NAME, connect_retries=CONNECT_RETRIES
+        )
     configured = ", ".join(entry_names(config, CONFIG_KEY)) or "none"
     in_yaml = ", ".join(yaml_names) or "none"
     raise ConfigError(

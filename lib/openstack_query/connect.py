@@ -30,7 +30,9 @@ def connection(cloud: Any) -> Iterator[Any]:
             f"got {cloud!r}"
         )
     try:
-        conn = openstack.connect(cloud=cloud)
+        # Retry a request dropped on a closing keep-alive connection (see the
+        # pack's openstack_api.connection.CONNECT_RETRIES).
+        conn = openstack.connect(cloud=cloud, connect_retries=2)
     except sdk_exceptions.SDKException as exc:
         raise QueryError(f"cannot open cloud {cloud!r}: {exc}") from exc
     try:

@@ -61,6 +61,7 @@ def clouds() -> dict[str, Any]:
 def _connect(clouds: dict[str, Any], name: str) -> Connection:
     cloud = clouds[name]
     return openstack.connect(
+        connect_retries=2,  # see openstack_api.connection.CONNECT_RETRIES
         region_name=cloud.get("region_name"),
         interface=cloud.get("interface", "public"),
         **cloud["auth"],

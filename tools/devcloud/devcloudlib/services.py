@@ -124,6 +124,10 @@ def wsgi(state: State, name: str, app: str, env: dict[str, str], path: str) -> S
             "--access-logfile=-",
             "--graceful-timeout=3",
             "--timeout=300",
+            # Longer than any pause of a client between two requests on one
+            # connection (gunicorn's default 2 s closes idle keep-alive connections
+            # while clients reuse them: "Remote end closed connection").
+            "--keep-alive=75",
             f"--pythonpath={TOOL_DIR}",
             f"--name=devcloud-{name}",
             "wsgi_loader:application",
