@@ -195,7 +195,9 @@ def create_router(
 def add_router_interface(conn: Connection, router_id: str, subnet_id: str) -> None:
     """Attach the subnet to the router."""
     router = conn.network.get_router(router_id)
-    conn.network.add_interface_to_router(router, subnet_id=subnet_id)
+    # Positional: openstacksdk renamed subnet_id/port_id to subnet/port (>= 4.x
+    # warns on the old names, older 4.x lacks the new ones).
+    conn.network.add_interface_to_router(router, subnet_id)
 
 
 def remove_router_interface(
@@ -207,9 +209,7 @@ def remove_router_interface(
     """Detach a subnet (or an interface port) from the router; gone is fine."""
     try:
         router = conn.network.get_router(router_id)
-        conn.network.remove_interface_from_router(
-            router, subnet_id=subnet_id, port_id=port_id
-        )
+        conn.network.remove_interface_from_router(router, subnet_id, port_id)
     except exceptions.NotFoundException:
         pass
 

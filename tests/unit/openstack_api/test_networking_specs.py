@@ -71,14 +71,16 @@ def test_delete_router_detaches_every_interface_kind_then_clears_the_gateway() -
     network = SimpleNamespace(
         get_router=lambda _id: router,
         ports=lambda **query: ports if query == {"device_id": "r1"} else [],
-        remove_interface_from_router=lambda r, **kw: calls.append(("detach", kw)),
+        remove_interface_from_router=lambda r, subnet, port: calls.append(
+            ("detach", {"subnet": subnet, "port": port})
+        ),
         update_router=lambda r, **kw: calls.append(("update", kw)),
         delete_router=lambda rid, **kw: calls.append(("delete", rid)),
     )
     networking.delete_router(SimpleNamespace(network=network), "r1")  # type: ignore[arg-type]
     assert calls == [
-        ("detach", {"subnet_id": None, "port_id": "legacy"}),
-        ("detach", {"subnet_id": None, "port_id": "dvr"}),
+        ("detach", {"subnet": None, "port": "legacy"}),
+        ("detach", {"subnet": None, "port": "dvr"}),
         ("update", {"external_gateway_info": {}}),
         ("delete", "r1"),
     ]
