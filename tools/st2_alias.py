@@ -24,12 +24,13 @@ split on commas, other types with StackStorm's casts (``"true"`` -> True, ``"3"`
 
 from __future__ import annotations
 
-import ast
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from tools.st2_criteria import cast_parameters as cast_rule_parameters
+from tools.st2_criteria import cast_value
 
 _KEY = r"\s*(\S+?)\s*"
 _VALUE = r'""|\'\'|"(.+?)"|\'(.+?)\'|({.+?})|(\S+)'
@@ -131,23 +132,12 @@ def matching_formats(
     return matches
 
 
-def _cast(value: Any, type_name: str | None) -> Any:
-    if not isinstance(value, str):
-        return value
-    if type_name == "array":
+def _alias_cast(value: Any, type_name: str | None) -> Any:
+    """The alias execution API's cast: an array is a comma list, not JSON; every
+    other type as for rules."""
+    if isinstance(value, str) and type_name == "array":
         return [v.strip() for v in value.split(",")]
-    if type_name == "object":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return ast.literal_eval(value)
-    if type_name == "boolean":
-        return ast.literal_eval(value.capitalize())
-    if type_name == "integer":
-        return int(value)
-    if type_name == "number":
-        return float(value)
-    return value
+    return cast_value(value, type_name)
 
 
 def cast_parameters(
@@ -155,7 +145,4 @@ def cast_parameters(
 ) -> dict[str, Any]:
     """Cast extracted strings to the action's parameter types, as StackStorm does
     before scheduling an alias execution. Unknown names are kept as they are."""
-    return {
-        name: _cast(value, (action_parameters.get(name) or {}).get("type"))
-        for name, value in values.items()
-    }
+    return cast_rule_parameters(values, action_parameters, cast=_alias_cast)

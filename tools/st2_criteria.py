@@ -144,7 +144,9 @@ def render_parameters(
     return rendered
 
 
-def _cast(value: Any, type_name: str | None) -> Any:
+def cast_value(value: Any, type_name: str | None) -> Any:
+    """Cast one string to a parameter type as StackStorm does (JSON, then a Python
+    literal, for arrays and objects). Non-strings and unknown types pass through."""
     if not isinstance(value, str):
         return value
     if type_name in ("array", "object"):
@@ -162,10 +164,13 @@ def _cast(value: Any, type_name: str | None) -> Any:
 
 
 def cast_parameters(
-    values: Mapping[str, Any], action_parameters: Mapping[str, Mapping[str, Any]]
+    values: Mapping[str, Any],
+    action_parameters: Mapping[str, Mapping[str, Any]],
+    cast: Callable[[Any, str | None], Any] = cast_value,
 ) -> dict[str, Any]:
-    """Cast rendered values to the action's parameter types (StackStorm's casts)."""
+    """Cast rendered values to the action's parameter types (StackStorm's casts);
+    ``cast`` converts one value given its declared type."""
     return {
-        name: _cast(value, (action_parameters.get(name) or {}).get("type"))
+        name: cast(value, (action_parameters.get(name) or {}).get("type"))
         for name, value in values.items()
     }
