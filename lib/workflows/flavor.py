@@ -42,31 +42,29 @@ def add_to_project(
     conn: Connection, flavor: str, project: str, dry_run: bool = True
 ) -> dict[str, Any] | Failure:
     """Grant ``project`` access to the private ``flavor``."""
-    result, change, flavor_id, project_id = _prepare(
-        conn, flavor, project, dry_run, wanted=True
-    )
-    if dry_run or not change:
-        return result
-    try:
-        flavors_api.add_access(conn, flavor_id, project_id)
-    except Exception as error:
-        result.update(changed=False, error=str(error))
-        return Failure(result)
-    result["has_access"] = project_id in flavors_api.access_projects(conn, flavor_id)
-    return result
+    return _set_access(conn, flavor, project, dry_run, wanted=True)
 
 
 def remove_from_project(
     conn: Connection, flavor: str, project: str, dry_run: bool = True
 ) -> dict[str, Any] | Failure:
     """Revoke ``project``'s access to the private ``flavor`` (running servers stay)."""
+    return _set_access(conn, flavor, project, dry_run, wanted=False)
+
+
+def _set_access(
+    conn: Connection, flavor: str, project: str, dry_run: bool, wanted: bool
+) -> dict[str, Any] | Failure:
+    """Give (``wanted``) or take away the project's access; unchanged when it
+    already is so; the result re-reads the access list after a change."""
     result, change, flavor_id, project_id = _prepare(
-        conn, flavor, project, dry_run, wanted=False
+        conn, flavor, project, dry_run, wanted=wanted
     )
     if dry_run or not change:
         return result
+    change_access = flavors_api.add_access if wanted else flavors_api.remove_access
     try:
-        flavors_api.remove_access(conn, flavor_id, project_id)
+        change_access(conn, flavor_id, project_id)
     except Exception as error:
         result.update(changed=False, error=str(error))
         return Failure(result)

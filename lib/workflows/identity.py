@@ -94,19 +94,9 @@ def project_add_users(
     """Grant ``role`` on ``project`` to each of ``users`` (names or ids); a user
     already holding the role is reported unchanged."""
     names = _names(users, "users")
-    found = identity.find_project(conn, project)
-    found_role = identity.find_role(conn, role)
-    targets = [identity.find_user(conn, u, "users") for u in names]
-    items = [
-        Item(
-            {"user": u.name, "user_id": u.id},
-            not identity.user_has_role(conn, found.id, u.id, found_role.id),
-            lambda u=u: identity.grant_user_role(conn, found.id, u.id, found_role.id),
-        )
-        for u in targets
-    ]
-    context = {"project": _ref(found), "role": _ref(found_role)}
-    return _run_items("grant", context, items, dry_run)
+    return _change_project_role(
+        conn, project, role, "user", lambda: _find_users(conn, names), True, dry_run
+    )
 
 
 def project_remove_users(
@@ -119,19 +109,9 @@ def project_remove_users(
     """Revoke ``role`` on ``project`` from each of ``users``; a user not holding it
     is reported unchanged."""
     names = _names(users, "users")
-    found = identity.find_project(conn, project)
-    found_role = identity.find_role(conn, role)
-    targets = [identity.find_user(conn, u, "users") for u in names]
-    items = [
-        Item(
-            {"user": u.name, "user_id": u.id},
-            identity.user_has_role(conn, found.id, u.id, found_role.id),
-            lambda u=u: identity.revoke_user_role(conn, found.id, u.id, found_role.id),
-        )
-        for u in targets
-    ]
-    context = {"project": _ref(found), "role": _ref(found_role)}
-    return _run_items("revoke", context, items, dry_run)
+    return _change_project_role(
+        conn, project, role, "user", lambda: _find_users(conn, names), False, dry_run
+    )
 
 
 def project_add_group(
@@ -142,18 +122,15 @@ def project_add_group(
     dry_run: bool = True,
 ) -> dict[str, Any] | Failure:
     """Grant ``role`` on ``project`` to ``group``; already held is unchanged."""
-    found = identity.find_project(conn, project)
-    found_role = identity.find_role(conn, role)
-    found_group = identity.find_group(conn, group)
-    item = Item(
-        {"group": found_group.name, "group_id": found_group.id},
-        not identity.group_has_role(conn, found.id, found_group.id, found_role.id),
-        lambda: identity.grant_group_role(
-            conn, found.id, found_group.id, found_role.id
-        ),
+    return _change_project_role(
+        conn,
+        project,
+        role,
+        "group",
+        lambda: [identity.find_group(conn, group)],
+        True,
+        dry_run,
     )
-    context = {"project": _ref(found), "role": _ref(found_role)}
-    return _run_items("grant", context, [item], dry_run)
 
 
 def project_remove_group(
@@ -164,54 +141,86 @@ def project_remove_group(
     dry_run: bool = True,
 ) -> dict[str, Any] | Failure:
     """Revoke ``role`` on ``project`` from ``group``; not held is unchanged."""
+    return _change_project_role(
+        conn,
+        project,
+        role,
+        "group",
+        lambda: [identity.find_group(conn, group)],
+        False,
+        dry_run,
+    )
+
+
+def _find_users(conn: Connection, names: list[str]) -> list[Any]:
+    """Each user by name or id (errors name the ``users`` parameter)."""
+    return [identity.find_user(conn, u, "users") for u in names]
+
+
+def _change_project_role(
+    conn: Connection,
+    project: str,
+    role: str,
+    kind: str,
+    find_subjects: Callable[[], list[Any]],
+    grant: bool,
+    dry_run: bool,
+) -> dict[str, Any] | Failure:
+    """Grant (or revoke) ``role`` on ``project`` for each subject (users or groups,
+    looked up after the project and role); one already so is unchanged."""
     found = identity.find_project(conn, project)
     found_role = identity.find_role(conn, role)
-    found_group = identity.find_group(conn, group)
-    item = Item(
-        {"group": found_group.name, "group_id": found_group.id},
-        identity.group_has_role(conn, found.id, found_group.id, found_role.id),
-        lambda: identity.revoke_group_role(
-            conn, found.id, found_group.id, found_role.id
-        ),
-    )
+    subjects = find_subjects()
+    if kind == "user":
+        holds = identity.user_has_role
+        apply = identity.grant_user_role if grant else identity.revoke_user_role
+    else:
+        holds = identity.group_has_role
+        apply = identity.grant_group_role if grant else identity.revoke_group_role
+    items = [
+        Item(
+            {kind: s.name, f"{kind}_id": s.id},
+            holds(conn, found.id, s.id, found_role.id) != grant,
+            lambda s=s: apply(conn, found.id, s.id, found_role.id),
+        )
+        for s in subjects
+    ]
     context = {"project": _ref(found), "role": _ref(found_role)}
-    return _run_items("revoke", context, [item], dry_run)
+    return _run_items("grant" if grant else "revoke", context, items, dry_run)
 
 
 def group_add_users(
     conn: Connection, group: str, users: list[str], dry_run: bool = True
 ) -> dict[str, Any] | Failure:
     """Add each of ``users`` to ``group``; members already are unchanged."""
-    names = _names(users, "users")
-    found = identity.find_group(conn, group)
-    targets = [identity.find_user(conn, u, "users") for u in names]
-    items = [
-        Item(
-            {"user": u.name, "user_id": u.id},
-            not identity.in_group(conn, found.id, u.id),
-            lambda u=u: identity.add_to_group(conn, found.id, u.id),
-        )
-        for u in targets
-    ]
-    return _run_items("add", {"group": _ref(found)}, items, dry_run)
+    return _change_membership(conn, group, users, True, dry_run)
 
 
 def group_remove_users(
     conn: Connection, group: str, users: list[str], dry_run: bool = True
 ) -> dict[str, Any] | Failure:
     """Remove each of ``users`` from ``group``; non-members are unchanged."""
+    return _change_membership(conn, group, users, False, dry_run)
+
+
+def _change_membership(
+    conn: Connection, group: str, users: list[str], add: bool, dry_run: bool
+) -> dict[str, Any] | Failure:
+    """Add (or remove) each user; one already so is unchanged."""
     names = _names(users, "users")
     found = identity.find_group(conn, group)
-    targets = [identity.find_user(conn, u, "users") for u in names]
+    apply = identity.add_to_group if add else identity.remove_from_group
     items = [
         Item(
             {"user": u.name, "user_id": u.id},
-            identity.in_group(conn, found.id, u.id),
-            lambda u=u: identity.remove_from_group(conn, found.id, u.id),
+            identity.in_group(conn, found.id, u.id) != add,
+            lambda u=u: apply(conn, found.id, u.id),
         )
-        for u in targets
+        for u in _find_users(conn, names)
     ]
-    return _run_items("remove", {"group": _ref(found)}, items, dry_run)
+    return _run_items(
+        "add" if add else "remove", {"group": _ref(found)}, items, dry_run
+    )
 
 
 def user_show(conn: Connection, user: str) -> dict[str, Any]:
