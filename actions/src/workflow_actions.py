@@ -76,12 +76,12 @@ class _ForwardLibraryLogs:
 
     def __init__(self, action_logger: logging.Logger) -> None:
         self.handlers = [h for h in _handlers_of(action_logger) if not _reaches_root(h)]
-        self.saved: list[tuple[logging.Logger, int, bool]] = []
+        self.saved: list[tuple[logging.Logger, int]] = []
 
     def __enter__(self) -> Self:
         for name in LIBRARY_LOGGERS:
             logger = logging.getLogger(name)
-            self.saved.append((logger, logger.level, logger.propagate))
+            self.saved.append((logger, logger.level))
             if logger.level == logging.NOTSET or logger.level > logging.INFO:
                 logger.setLevel(logging.INFO)
             for handler in self.handlers:
@@ -89,11 +89,10 @@ class _ForwardLibraryLogs:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        for logger, level, propagate in self.saved:
+        for logger, level in self.saved:
             for handler in self.handlers:
                 logger.removeHandler(handler)
             logger.setLevel(level)
-            logger.propagate = propagate
 
 
 def _reaches_root(handler: logging.Handler) -> bool:
