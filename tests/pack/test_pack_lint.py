@@ -28,6 +28,7 @@ _COPY_IGNORE = shutil.ignore_patterns(
     ".venv",
     ".devcloud",
     ".state",
+    ".st2tier",
     ".pytest_cache",
     ".ruff_cache",
     "__pycache__",
