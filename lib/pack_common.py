@@ -8,12 +8,21 @@
   a result (e.g. "3 of 40 failed").
 - ``KeyValueStore`` / ``ActionServiceStore``: the small key-value store workflows use
   for campaign progress and similar state, backed by the StackStorm datastore.
+- ``ServiceFailure``: a failed call to a cloud, SMTP server or JupyterHub as an
+  operator reads it (account, endpoint, cause); each API package describes its own
+  errors with one (``network_cause`` finds the socket-level reason under any
+  library's wrappers). ``redact`` keeps secrets out of error text.
 """
 
 from __future__ import annotations
 
+import errno
+import http.client
 import json
-from collections.abc import Mapping
+import re
+import socket
+import ssl
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -140,3 +149,149 @@ class ActionServiceStore:
             if name.startswith(full_prefix):
                 result[name[len(self._namespace) :]] = json.loads(item.value)
         return result
+
+
+@dataclass
+class ServiceFailure:
+    """A call to a cloud, SMTP server or JupyterHub that failed, as an operator
+    needs it: which account (named by the action parameter ``parameter``: cloud_account,
+    smtp_account or jupyter_env), which endpoint (URL or host:port), and the cause in
+    a few words ("connection refused", "401 Unauthorized: bad credentials", ...).
+    ``detail`` is the library's own one-line message, for whoever debugs it."""
+
+    parameter: str
+    cause: str
+    account: str | None = None
+    endpoint: str | None = None
+    service: str | None = None
+    status: int | None = None
+    detail: str | None = None
+
+    def message(self) -> str:
+        """One readable line: ``cloud_account 'prod': connection refused (URL)``."""
+        who = f"{self.parameter} {self.account!r}" if self.account else self.parameter
+        where = f" ({self.endpoint})" if self.endpoint else ""
+        return f"{who}: {self.cause}{where}"
+
+    def as_result(self) -> dict[str, Any]:
+        """The failed execution's result: ``error`` plus the known fields."""
+        result: dict[str, Any] = {"error": self.message()}
+        for key in ("account", "endpoint", "cause", "service", "status", "detail"):
+            value = getattr(self, key)
+            if value is not None:
+                result[key] = value
+        result["account_parameter"] = self.parameter
+        return result
+
+
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception under it (``__cause__``, ``__context__``, and the
+    ``reason``/args exceptions urllib3 and requests wrap), outermost first."""
+    found: list[BaseException] = []
+    todo: list[Any] = [exc]
+    while todo:
+        current = todo.pop(0)
+        if not isinstance(current, BaseException) or any(current is f for f in found):
+            continue
+        found.append(current)
+        todo += [
+            current.__cause__,
+            current.__context__,
+            getattr(current, "reason", None),
+        ]
+        todo += list(current.args)
+    return found
+
+
+def _errno_in(exc: BaseException, numbers: Iterable[int]) -> bool:
+    """An ``OSError`` whose errno is one of ``numbers``."""
+    return isinstance(exc, OSError) and exc.errno in set(numbers)
+
+
+#: Socket-level reasons, most specific first: (test, cause).
+_NETWORK_CAUSES: tuple[tuple[Any, str], ...] = (
+    (lambda e: isinstance(e, ConnectionRefusedError), "connection refused"),
+    (
+        lambda e: isinstance(e, http.client.RemoteDisconnected),
+        "connection closed without a response",
+    ),
+    (
+        lambda e: isinstance(e, ConnectionResetError | BrokenPipeError)
+        or _errno_in(e, (errno.ECONNRESET, errno.EPIPE)),
+        "connection reset",
+    ),
+    (
+        lambda e: isinstance(e, ssl.SSLCertVerificationError),
+        "TLS certificate not trusted",
+    ),
+    (lambda e: isinstance(e, ssl.SSLError), "TLS handshake failed"),
+    (lambda e: isinstance(e, socket.gaierror), "host name not found"),
+    (
+        lambda e: isinstance(e, TimeoutError)
+        or type(e).__name__.endswith(("Timeout", "TimeoutError")),
+        "timed out",
+    ),
+    (
+        lambda e: _errno_in(e, (errno.EHOSTUNREACH, errno.ENETUNREACH)),
+        "host unreachable",
+    ),
+    (
+        lambda e: isinstance(e, http.client.IncompleteRead),
+        "connection closed mid-answer",
+    ),
+)
+
+
+def network_cause(exc: BaseException) -> str | None:
+    """The socket-level reason for ``exc`` ("connection refused", "timed out",
+    "connection reset", ...), found anywhere in its chain; None when it has none."""
+    chain = exception_chain(exc)
+    for test, cause in _NETWORK_CAUSES:
+        if any(test(e) for e in chain):
+            return cause
+    return None
+
+
+def one_line(text: object, limit: int = 300) -> str:
+    """``text`` on one line, at most ``limit`` characters."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+_SECRET_KEY = re.compile(r"password|token|secret", re.IGNORECASE)
+#: Shorter values are not masked: they would mangle ordinary words.
+MIN_SECRET_LENGTH = 4
+
+
+def secret_values(config: Any) -> set[str]:
+    """Every string under a password/token/secret key of the pack config."""
+    found: set[str] = set()
+    if isinstance(config, Mapping):
+        for key, value in config.items():
+            if isinstance(value, str) and _SECRET_KEY.search(str(key)):
+                if len(value) >= MIN_SECRET_LENGTH:
+                    found.add(value)
+            else:
+                found |= secret_values(value)
+    elif isinstance(config, list | tuple):
+        for value in config:
+            found |= secret_values(value)
+    return found
+
+
+_URL_WITH_PASSWORD = re.compile(r"\b([a-z][a-z0-9+.-]*://[^/\s:@]+):[^/\s@]+@", re.I)
+
+
+def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
+    """``value`` (a string, or lists/dicts of them) with each of ``secrets`` and
+    every URL password replaced by ``***``."""
+    if isinstance(value, str):
+        text = _URL_WITH_PASSWORD.sub(r"\1:***@", value)
+        for secret in sorted(secrets, key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
+    if isinstance(value, Mapping):
+        return {key: redact(item, secrets) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(item, secrets) for item in value]
+    return value

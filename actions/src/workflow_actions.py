@@ -6,6 +6,31 @@ This class resolves the function, builds what it needs from the pack config by t
 names of the function's parameters (see ``workflows.registry.INJECTIONS``), calls it,
 and turns its outcome into what StackStorm expects. It knows nothing about any
 particular action.
+
+The failure contract (what every action returns when it fails): ``(False, result)``
+with ``result`` a JSON-serialisable dict holding at least ``error``, one readable line.
+
+- An input or config error: ``error`` names the parameter or config key. A scope the
+  cloud does not know (``from_projects``/``from_domain``, the Query library's
+  ``ScopeError``) is such an input error too, decided by its type.
+- A failed call to a cloud, SMTP server or JupyterHub, whatever workflow made it:
+  ``error`` plus ``account`` (the cloud_account / smtp_account / jupyter_env name),
+  ``account_parameter``, ``endpoint`` (URL or host:port), ``cause`` ("connection
+  refused", "401 Unauthorized: bad credentials", "403 Forbidden ...", "500 ... from
+  compute (nova): ...", "timed out", "connection reset"), and where known ``service``,
+  ``status`` and ``detail`` (the library's own message). Each API package describes
+  its own errors (``openstack_api.errors``, ``JupyterHubError.failure``,
+  ``SMTPAccount.failure``).
+- A failure the workflow reports itself (``Failure``, e.g. "3 of 40 failed"): its
+  result, given an ``error`` (its summary) when it has none.
+- Anything else is a bug in the pack: the execution still fails with a result
+  (``error`` "internal error ...", ``workflow``, ``exception``) rather than a bare
+  traceback, and the traceback is logged at ERROR, so it lands in the execution's
+  stderr for the bug report. StackStorm shows the result either way; an escaped
+  exception would leave the result empty.
+
+Secrets of the pack config (passwords, tokens) and URL passwords are masked in every
+failed result and in the logged traceback.
 """
 
 from __future__ import annotations
@@ -15,6 +40,7 @@ import inspect
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any, Self
@@ -32,12 +58,29 @@ from pack_common import (  # noqa: E402
     ConfigError,
     Failure,
     InputError,
+    ServiceFailure,
+    exception_chain,
+    one_line,
+    redact,
     require_named_entry,
+    secret_values,
 )
 from workflows.registry import (  # noqa: E402
     INJECTIONS,
     WorkflowResolutionError,
     resolve_workflow,
+)
+
+#: Exception types that are always a bug in the pack, even when raised while
+#: handling a service error (which would otherwise be reported instead of the bug).
+PROGRAMMING_ERRORS = (
+    AssertionError,
+    AttributeError,
+    IndexError,
+    KeyError,
+    NameError,
+    TypeError,
+    ZeroDivisionError,
 )
 
 #: Top-level packages under lib/ whose progress lines (``logging.getLogger(__name__)``)
@@ -106,40 +149,72 @@ class WorkflowActions(Action):
     def run(self, workflow: str, **kwargs: Any) -> Any:
         """Resolve ``workflow``, inject, call, and map the outcome.
 
-        Returns the workflow's result, or ``(False, result)`` when the workflow reports
-        a failure or the input/config is wrong (the message names the parameter or the
-        config key). Unexpected exceptions propagate and fail the execution with a
-        traceback, as StackStorm does.
+        Returns the workflow's result, or ``(False, result)`` for any failure, as the
+        module docstring describes: nothing raised by a workflow escapes.
         """
+        injected: dict[str, Any] = {}
         try:
             func = resolve_workflow(workflow)
-        except WorkflowResolutionError as exc:
-            return self._failed(str(exc))
-        self.logger.info("workflow %s: starting", workflow)
-        with ExitStack() as cleanup:
-            cleanup.enter_context(_ForwardLibraryLogs(self.logger))
-            try:
-                call_args = self._build_arguments(func, kwargs, cleanup)
+            self.logger.info("workflow %s: starting", workflow)
+            with ExitStack() as cleanup:
+                cleanup.enter_context(_ForwardLibraryLogs(self.logger))
+                call_args = self._build_arguments(func, kwargs, cleanup, injected)
                 outcome = func(**call_args)
-            except (ConfigError, InputError) as exc:
-                return self._failed(str(exc))
+        except (ConfigError, InputError, WorkflowResolutionError) as exc:
+            return self._failed({"error": str(exc)})
+        except Exception as exc:
+            return self._failed(self._describe(workflow, exc, injected))
         if isinstance(outcome, Failure):
             self.logger.info("workflow %s: reported failure", workflow)
-            return (False, outcome.result)
+            return self._failed(_completed(outcome.result), log=False)
         self.logger.info("workflow %s: done", workflow)
         return outcome
 
-    def _failed(self, message: str) -> tuple[bool, dict[str, str]]:
-        """A failed execution whose result carries ``message``."""
-        self.logger.error(message)
-        return (False, {"error": message})
+    def _failed(self, result: Any, log: bool = True) -> tuple[bool, Any]:
+        """A failed execution carrying ``result``, secrets masked; its ``error`` is
+        logged at ERROR unless ``log`` is false."""
+        result = redact(result, secret_values(self.config or {}))
+        if log and isinstance(result, dict):
+            self.logger.error(result.get("error"))
+        return (False, result)
+
+    def _describe(
+        self, workflow: str, exc: Exception, injected: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The failed result for an exception a workflow raised (see the module
+        docstring); a bug also gets its traceback logged."""
+        if not isinstance(exc, PROGRAMMING_ERRORS):
+            parameter_error = _scope_input_error(exc, injected)
+            if parameter_error is not None:
+                return {"error": str(parameter_error)}
+            failure = _service_failure(exc, injected)
+            if failure is not None:
+                return failure.as_result()
+        trace = "".join(traceback.format_exception(exc))
+        secrets = secret_values(self.config or {})
+        self.logger.error(
+            "workflow %s: unexpected error (a bug in the pack):\n%s",
+            workflow,
+            redact(trace, secrets),
+        )
+        return {
+            "error": f"internal error in workflow {workflow} (a bug in the pack; "
+            f"the traceback is in the log): {type(exc).__name__}: {one_line(exc)}",
+            "workflow": workflow,
+            "exception": type(exc).__name__,
+        }
 
     def _build_arguments(
-        self, func: Callable[..., Any], kwargs: dict[str, Any], cleanup: ExitStack
+        self,
+        func: Callable[..., Any],
+        kwargs: dict[str, Any],
+        cleanup: ExitStack,
+        injected: dict[str, Any],
     ) -> dict[str, Any]:
         """The call arguments: operator values for ordinary parameters, built objects
-        for injected ones. Account-name parameters that only feed an injection are
-        consumed here. Unknown parameters are an error naming them."""
+        for injected ones (also recorded in ``injected`` by parameter name, with the
+        account names, to describe a failure). Account-name parameters that only feed
+        an injection are consumed here. Unknown parameters are an error naming them."""
         params = inspect.signature(func).parameters
         remaining = dict(kwargs)
         call_args: dict[str, Any] = {}
@@ -148,21 +223,31 @@ class WorkflowActions(Action):
             if injection is None:
                 continue
             source_value = remaining.pop(injection.source, None)
-            call_args[name] = self._inject(name, source_value, cleanup)
+            call_args[name] = self._inject(name, source_value, cleanup, injected)
         for name, value in remaining.items():
             if name not in params:
                 raise InputError(name, "is not a parameter of this workflow")
             call_args[name] = value
         return call_args
 
-    def _inject(self, name: str, source_value: Any, cleanup: ExitStack) -> Any:
-        """Build the injected value for parameter ``name``."""
+    def _inject(
+        self,
+        name: str,
+        source_value: Any,
+        cleanup: ExitStack,
+        injected: dict[str, Any],
+    ) -> Any:
+        """Build the injected value for parameter ``name`` (and record it)."""
         config = self.config or {}
         if name == "conn":
             from openstack_api.connection import connect
 
+            injected["cloud_account"] = source_value or config.get(
+                "default_cloud_account"
+            )
             conn = connect(config, source_value)
             cleanup.callback(conn.close)
+            injected["conn"] = conn
             return conn
         if name == "smtp_account":
             from email_api.account import CONFIG_KEY, SMTPAccount
@@ -170,12 +255,14 @@ class WorkflowActions(Action):
             entry = require_named_entry(
                 config, CONFIG_KEY, source_value, "smtp_account", "default_smtp_account"
             )
-            return SMTPAccount.from_config(entry)
+            injected["smtp_account"] = SMTPAccount.from_config(entry)
+            return injected["smtp_account"]
         if name == "jupyter_hub":
             from jupyter_api.client import JupyterHubClient
             from jupyter_api.environment import CONFIG_KEY, JupyterEnv
 
             entry = require_named_entry(config, CONFIG_KEY, source_value, "jupyter_env")
+            injected["jupyter_env"] = entry.get("name")
             return cleanup.enter_context(
                 JupyterHubClient(JupyterEnv.from_config(entry))
             )
@@ -184,3 +271,54 @@ class WorkflowActions(Action):
         if name == "pack_config":
             return copy.deepcopy(dict(config))
         raise ConfigError(f"no injection is defined for parameter {name!r}")
+
+
+def _scope_input_error(exc: Exception, injected: dict[str, Any]) -> InputError | None:
+    """An unknown project or domain in a Query scope (``ScopeError``, by type) as the
+    input error naming the action parameter; None for anything else."""
+    if "cloud_account" not in injected:
+        return None  # no cloud, no Query run
+    from openstack_query import ScopeError
+
+    if isinstance(exc, ScopeError):
+        return InputError(exc.argument, exc.reason)
+    return None
+
+
+def _service_failure(exc: Exception, injected: dict[str, Any]) -> ServiceFailure | None:
+    """``exc`` as a failed call to one of the services this run was given, naming
+    its account; None when it is none of theirs. Only the packages of injected
+    services are asked (a workflow without ``conn`` makes no cloud call)."""
+    failure: ServiceFailure | None = None
+    if "jupyter_env" in injected:
+        from jupyter_api.client import JupyterHubError
+
+        hub_error = next(
+            (e for e in exception_chain(exc) if isinstance(e, JupyterHubError)), None
+        )
+        if hub_error is not None:
+            failure = hub_error.failure()
+    if failure is None and "smtp_account" in injected:
+        import smtplib
+
+        from email_api.sender import cause_of, describe_error
+
+        if any(isinstance(e, smtplib.SMTPException) for e in exception_chain(exc)):
+            account = injected["smtp_account"]
+            failure = account.failure(cause_of(exc), describe_error(exc))
+    if failure is None and "cloud_account" in injected:
+        from openstack_api import errors
+
+        failure = errors.describe(exc, injected.get("conn"))
+        if failure is not None:
+            failure.account = failure.account or injected["cloud_account"]
+    return failure
+
+
+def _completed(result: Any) -> Any:
+    """A workflow's reported failure with an ``error`` (its summary when it has
+    none), as the failure contract wants."""
+    if not isinstance(result, dict) or result.get("error"):
+        return result
+    summary = result.get("summary") or "the workflow reported a failure"
+    return {**result, "error": str(summary)}

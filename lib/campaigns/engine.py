@@ -394,6 +394,9 @@ def run_campaign(
     if batch is not None:
         result["connections_opened"] = batch.connections_opened
         result["reconnects"] = batch.reconnects
+        causes = list(dict.fromkeys(o.cause for o in batch.failed if o.cause))
+        if causes:
+            result = {**smtp_account.failure("; ".join(causes)).as_result(), **result}
     if failed or plan.unreachable:
         return Failure(result)
     return result

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from campaigns.model import Owner, Target
-from openstack_query import HypervisorQuery, ImageQuery, QueryError, ServerQuery
+from openstack_query import HypervisorQuery, ImageQuery, ServerQuery
 from pack_common import InputError
 
 #: Server columns every server campaign reads.
@@ -85,13 +85,10 @@ def format_time(value: Any) -> str:
 
 
 def _run(query: Any, conn: Any, scope: Scope) -> Any:
-    """Run ``query`` in ``scope``; a bad project name is an input error."""
-    try:
-        return query.run(conn, **scope.run_args())
-    except QueryError as exc:
-        if "from_projects" in str(exc):
-            raise InputError("from_projects", str(exc)) from None
-        raise
+    """Run ``query`` in ``scope``. An unknown project in ``from_projects`` raises the
+    Query library's ``ScopeError``, which the entry point reports as an input error
+    naming the parameter (as it does for every workflow)."""
+    return query.run(conn, **scope.run_args())
 
 
 def server_rows(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pack_common import ConfigError, require_fields
+from pack_common import ConfigError, ServiceFailure, require_fields
 
 CONFIG_KEY = "smtp_accounts"
 _REQUIRED = ("host", "from_address")
@@ -77,6 +77,22 @@ class SMTPAccount:
             "verify": self.verify,
             "cacert": self.cacert,
         }
+
+    @property
+    def endpoint(self) -> str:
+        """``host:port`` of the server."""
+        return f"{self.host}:{self.port}"
+
+    def failure(self, cause: str, detail: str | None = None) -> ServiceFailure:
+        """A failed SMTP exchange with this account, for an action result."""
+        return ServiceFailure(
+            parameter="smtp_account",
+            cause=cause,
+            account=self.name,
+            endpoint=self.endpoint,
+            service="smtp",
+            detail=detail,
+        )
 
     @property
     def route(self) -> str:

@@ -25,7 +25,7 @@ from email_api.account import SMTPAccount
 from email_api.addresses import Address, parse_address
 from email_api.connection import open_connection
 from email_api.message import OutgoingMessage
-from pack_common import ConfigError, InputError
+from pack_common import ConfigError, InputError, network_cause
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,8 @@ class MessageOutcome:
     recipients: list[str]
     message_id: str | None = None
     error: str | None = None
+    #: Why it failed in a few words ("connection refused", "535 ..."), see ``cause_of``.
+    cause: str | None = None
     #: Recipients the server refused while accepting the message for the others.
     refused: dict[str, str] = field(default_factory=dict)
     attempts: int = 0
@@ -155,6 +157,12 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
+def cause_of(exc: BaseException) -> str:
+    """The cause of an SMTP failure in a few words: the socket-level reason
+    ("connection refused", "timed out") or the server's reply."""
+    return network_cause(exc) or describe_error(exc)
+
+
 def _reply(code: int, text: bytes | str) -> str:
     """``550 text`` from an SMTP reply."""
     if isinstance(text, bytes):
@@ -176,6 +184,7 @@ class _Link:
         self.opened = 0
         self.reconnects = 0
         self.lost: str | None = None
+        self.lost_cause: str | None = None
 
     def get(self) -> smtplib.SMTP | None:
         """The live connection, opened if needed; None (and ``lost`` set) when it
@@ -187,6 +196,7 @@ class _Link:
                 self.lost = f"cannot connect to {self._account.route}: " + (
                     describe_error(exc)
                 )
+                self.lost_cause = cause_of(exc)
                 log.error("smtp: %s", self.lost)
                 return None
             self.opened += 1
@@ -208,6 +218,7 @@ class _Link:
             self.reconnects += 1
             return True
         self.lost = "connection lost: " + describe_error(exc)
+        self.lost_cause = cause_of(exc)
         return False
 
     def close(self) -> None:
@@ -235,6 +246,7 @@ def _deliver(
     reconnect when the connection drops under it."""
     if link.lost is not None:
         outcome.error = f"not attempted: {link.lost}"
+        outcome.cause = link.lost_cause
         return
     try:
         mime = message.to_mime(sender)
@@ -251,6 +263,7 @@ def _deliver(
         except (OSError, smtplib.SMTPException) as exc:
             if not _is_connection_loss(exc):
                 outcome.error = describe_error(exc)
+                outcome.cause = cause_of(exc)
                 return
             if link.dropped(exc, outcome.index):
                 continue
@@ -259,6 +272,7 @@ def _deliver(
         outcome.refused = {r: _reply(c, t) for r, (c, t) in refused.items()}
         return
     outcome.error = link.lost
+    outcome.cause = link.lost_cause
 
 
 def send_batch(

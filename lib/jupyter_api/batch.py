@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from jupyter_api.client import JupyterHubClient, JupyterHubError
+from jupyter_api.environment import JupyterEnv
 from jupyter_api.models import ServerState, StartResult
+from pack_common import ServiceFailure
 
 FAILED = "failed"
 UNCHANGED = "unchanged"
@@ -28,6 +30,15 @@ class ItemResult:
     user: str
     status: str
     error: str | None = None
+    #: The hub failure behind ``error``, when a hub call failed.
+    failure: ServiceFailure | None = None
+
+    @classmethod
+    def hub_failed(
+        cls, user: str, exc: JupyterHubError, error: str | None = None
+    ) -> ItemResult:
+        """A user failed by the hub error ``exc`` (``error`` replaces its text)."""
+        return cls(user, FAILED, error or str(exc), exc.failure())
 
     @property
     def failed(self) -> bool:
@@ -61,6 +72,24 @@ def summarise(items: Sequence[ItemResult], what: str = "users") -> str:
     return f"{len(failed)} of {len(items)} failed: {shown}{more}{rest}"
 
 
+def failure_fields(
+    env: JupyterEnv, failed: Sequence[ItemResult], total: int
+) -> dict[str, Any]:
+    """The top of a failed batch's result: ``error`` (one line), the environment
+    (``account``), its ``endpoint`` and the hub-level ``cause`` of the failures."""
+    causes = list(dict.fromkeys(i.failure.cause for i in failed if i.failure))
+    error = f"jupyter_env {env.name!r}: {len(failed)} of {total} users failed"
+    fields: dict[str, Any] = {
+        "account": env.name,
+        "endpoint": env.url,
+        "account_parameter": "jupyter_env",
+    }
+    if causes:
+        fields["cause"] = "; ".join(causes)
+        error += f": {fields['cause']}"
+    return {"error": error, **fields}
+
+
 def create_users(
     hub: JupyterHubClient, names: Sequence[str], admin: bool = False
 ) -> list[ItemResult]:
@@ -69,7 +98,7 @@ def create_users(
     try:
         created = set(hub.create_users(names, admin=admin))
     except JupyterHubError as exc:
-        return [ItemResult(n, FAILED, str(exc)) for n in names]
+        return [ItemResult.hub_failed(n, exc) for n in names]
     items = []
     for name in names:
         if name in created:
@@ -92,7 +121,7 @@ def _ensure_admin(hub: JupyterHubClient, name: str) -> ItemResult:
         hub.set_admin(name, True)
         return ItemResult(name, "updated")
     except JupyterHubError as exc:
-        return ItemResult(name, FAILED, str(exc))
+        return ItemResult.hub_failed(name, exc)
 
 
 def start_servers(
@@ -111,7 +140,7 @@ def start_servers(
         try:
             outcome = hub.start_server(name)
         except JupyterHubError as exc:
-            items[name] = ItemResult(name, FAILED, _explain(exc, hub))
+            items[name] = ItemResult.hub_failed(name, exc, _explain(exc, hub))
             continue
         status = {
             StartResult.STARTED: "started",
@@ -121,15 +150,19 @@ def start_servers(
         items[name] = ItemResult(name, status)
     pending = [n for n, item in items.items() if item.status == "pending"]
     if wait and pending:
-        error = ""
+        lost: JupyterHubError | None = None
         try:
             states = hub.wait_for_servers(pending, wait_timeout, poll_interval)
         except JupyterHubError as exc:
             states = {}
-            error = str(exc)
+            lost = exc
         for name in pending:
             if name not in states:
-                items[name] = ItemResult(name, FAILED, error)
+                items[name] = (
+                    ItemResult.hub_failed(name, lost)
+                    if lost
+                    else ItemResult(name, FAILED, "")
+                )
             else:
                 items[name] = _after_wait(name, states[name], wait_timeout)
     return [items[n] for n in names]
@@ -170,7 +203,7 @@ def stop_servers(hub: JupyterHubClient, names: Sequence[str]) -> list[ItemResult
             status = "stopping" if state is ServerState.STOPPING else "stopped"
             items.append(ItemResult(name, status))
         except JupyterHubError as exc:
-            items.append(ItemResult(name, FAILED, str(exc)))
+            items.append(ItemResult.hub_failed(name, exc))
     return items
 
 
@@ -183,7 +216,7 @@ def delete_users(hub: JupyterHubClient, names: Sequence[str]) -> list[ItemResult
             deleted = hub.delete_user(name)
             items.append(ItemResult(name, "deleted" if deleted else UNCHANGED))
         except JupyterHubError as exc:
-            items.append(ItemResult(name, FAILED, str(exc)))
+            items.append(ItemResult.hub_failed(name, exc))
     return items
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any, Self
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ import requests
 
 from jupyter_api.environment import CONFIG_KEY, JupyterEnv
 from jupyter_api.models import HubUser, ServerState, StartResult
+from pack_common import ServiceFailure, network_cause, one_line
 
 #: Without this Accept header ``GET /users`` is a plain list silently capped at 200.
 PAGINATION_MEDIA_TYPE = "application/jupyterhub-pagination+json"
@@ -26,7 +28,8 @@ _SCOPES = re.compile(r"requires any of \[([^\]]*)\]")
 
 class JupyterHubError(RuntimeError):
     """A hub request failed; the message names the hub, the user, the call and the
-    hub's answer."""
+    hub's answer. ``url`` is the request's URL; ``status`` is None when no answer
+    came (``failure()`` then says why: refused, timed out, reset ...)."""
 
     def __init__(
         self,
@@ -35,14 +38,39 @@ class JupyterHubError(RuntimeError):
         status: int | None,
         message: str,
         user: str | None = None,
+        url: str | None = None,
     ) -> None:
         who = f", user {user!r}" if user else ""
         super().__init__(
             f"jupyter_env {env!r}{who}: {call} failed ({status}): {message}"
         )
+        self.env = env
         self.status = status
         self.user = user
+        self.url = url
         self.hub_message = message
+
+    def failure(self) -> ServiceFailure:
+        """This error as an operator reads it: environment, URL and cause."""
+        if self.status is None:
+            cause = network_cause(self) or one_line(self.hub_message, 200)
+        elif self.status == 401:
+            cause = "401 Unauthorized: the hub refused the token"
+        else:
+            try:
+                head = f"{self.status} {HTTPStatus(self.status).phrase}"
+            except ValueError:
+                head = str(self.status)
+            cause = f"{head} from JupyterHub: {one_line(self.hub_message, 300)}"
+        return ServiceFailure(
+            parameter="jupyter_env",
+            cause=cause,
+            account=self.env,
+            endpoint=self.url,
+            service="jupyterhub",
+            status=self.status,
+            detail=one_line(self),
+        )
 
 
 class JupyterHubClient:
@@ -76,18 +104,21 @@ class JupyterHubClient:
         ``user`` when given) unless the status is one of ``expected``. A 403 explains
         the token's missing scope."""
         call = f"{method} {path}"
+        url = f"{self.env.api_url}{path}"
         try:
             response = self._session.request(
-                method, f"{self.env.api_url}{path}", timeout=self.env.timeout, **kwargs
+                method, url, timeout=self.env.timeout, **kwargs
             )
         except requests.RequestException as exc:
-            raise JupyterHubError(self.env.name, call, None, str(exc), user) from exc
+            raise JupyterHubError(
+                self.env.name, call, None, str(exc), user, url
+            ) from exc
         if response.status_code not in expected:
             message = hub_message(response)
             if response.status_code == 403:
                 message += _scope_hint(self.env.name, message)
             raise JupyterHubError(
-                self.env.name, call, response.status_code, message, user
+                self.env.name, call, response.status_code, message, user, url
             )
         return response
 
@@ -176,8 +207,9 @@ class JupyterHubClient:
         message = hub_message(response)
         if "already running" in message:
             return StartResult.ALREADY_RUNNING
+        path = f"{_user_path(name)}/server"
         raise JupyterHubError(
-            self.env.name, f"POST {_user_path(name)}/server", 400, message, name
+            self.env.name, f"POST {path}", 400, message, name, self.env.api_url + path
         )
 
     def stop_server(self, name: str) -> ServerState:

@@ -7,6 +7,7 @@ or ``OS_CLIENT_CONFIG_FILE``). Empty means the pack config's ``default_cloud_acc
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,22 @@ APP_NAME = "openstack_ops"
 CONNECT_RETRIES = 2
 _REQUIRED = ("auth_url", "username", "password", "project_name")
 _PSEUDO_CLOUDS = frozenset({"defaults", "envvars"})
+#: The ``cloud_account`` each connection opened by ``connect`` is for.
+_ACCOUNTS: weakref.WeakKeyDictionary[Connection, str] = weakref.WeakKeyDictionary()
+
+
+def _remember(conn: Connection, name: str) -> Connection:
+    """``conn``, recorded as opened for the ``cloud_account`` ``name``."""
+    _ACCOUNTS[conn] = name
+    return conn
+
+
+def account_name(conn: Any) -> str | None:
+    """The ``cloud_account`` ``conn`` was opened for by ``connect``, or None."""
+    try:
+        return _ACCOUNTS.get(conn)
+    except TypeError:  # not weak-referenceable: not one of ours
+        return None
 
 
 @dataclass(frozen=True)
@@ -99,12 +116,13 @@ def connect(config: Mapping[str, Any], cloud_account: str | None) -> Connection:
         )
     entry = find_named_entry(config, CONFIG_KEY, name)
     if entry is not None:
-        return CloudAccount.from_config(entry).connect()
+        return _remember(CloudAccount.from_config(entry).connect(), name)
     yaml_names = clouds_yaml_names()
     if name in yaml_names:
-        return openstack.connect(
+        conn = openstack.connect(
             cloud=name, app_name=APP_NAME, connect_retries=CONNECT_RETRIES
         )
+        return _remember(conn, name)
     configured = ", ".join(entry_names(config, CONFIG_KEY)) or "none"
     in_yaml = ", ".join(yaml_names) or "none"
     raise ConfigError(

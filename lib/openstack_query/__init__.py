@@ -27,6 +27,7 @@ from openstack_query.errors import (
     PresetError,
     QueryError,
     QueryStateError,
+    ScopeError,
     UnknownPropertyError,
     UnknownQueryTypeError,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "Query",
     "QueryError",
     "QueryStateError",
+    "ScopeError",
     "ServerQuery",
     "UnknownPropertyError",
     "UnknownQueryTypeError",

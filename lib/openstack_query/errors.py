@@ -35,3 +35,14 @@ class ChainError(QueryError):
 
 class FetchError(QueryError):
     """The cloud refused or failed a listing the query needed."""
+
+
+class ScopeError(QueryError):
+    """A ``run()`` scope argument (``from_projects``, ``from_domain``) names no
+    project or domain, or an ambiguous one: the caller's input, found only once the
+    cloud was asked. ``argument`` is the argument at fault, ``reason`` the problem."""
+
+    def __init__(self, argument: str, reason: str) -> None:
+        super().__init__(f"{argument}: {reason}")
+        self.argument = argument
+        self.reason = reason

@@ -11,7 +11,7 @@ from openstack import exceptions as sdk_exceptions
 from openstack.identity.v3.project import Project
 
 from openstack_query.bodies import list_bodies, quiet_sdk_construction
-from openstack_query.errors import QueryError
+from openstack_query.errors import QueryError, ScopeError
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -20,7 +20,7 @@ def project_ids(conn: Any, names_or_ids: Sequence[str]) -> tuple[str, ...]:
     """Ids for project names or ids; ids pass through, names need one listing."""
     values = [str(v).strip() for v in names_or_ids if str(v).strip()]
     if not values:
-        raise QueryError("from_projects is empty")
+        raise ScopeError("from_projects", "is empty")
     names = [v for v in values if not _ID.match(v)]
     if not names:
         return tuple(dict.fromkeys(values))
@@ -40,11 +40,12 @@ def project_ids(conn: Any, names_or_ids: Sequence[str]) -> tuple[str, ...]:
             continue
         matches = by_name.get(value, [])
         if not matches:
-            raise QueryError(f"from_projects: no project named {value!r}")
+            raise ScopeError("from_projects", f"no project named {value!r}")
         if len(matches) > 1:
-            raise QueryError(
-                f"from_projects: project name {value!r} is ambiguous "
-                f"(ids {', '.join(matches)}); give the id"
+            raise ScopeError(
+                "from_projects",
+                f"project name {value!r} is ambiguous "
+                f"(ids {', '.join(matches)}); give the id",
             )
         ids.append(matches[0])
     return tuple(dict.fromkeys(ids))
@@ -60,5 +61,5 @@ def domain_id(conn: Any, name_or_id: str) -> str:
     except sdk_exceptions.SDKException as exc:
         raise QueryError(f"cannot look up domain {name_or_id!r}: {exc}") from exc
     if domain is None:
-        raise QueryError(f"from_domain: no domain {name_or_id!r}")
+        raise ScopeError("from_domain", f"no domain {name_or_id!r}")
     return str(domain.id)

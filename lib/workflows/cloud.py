@@ -7,7 +7,7 @@ from typing import Any
 
 from openstack.connection import Connection
 
-from openstack_api import catalog
+from openstack_api import catalog, errors
 from pack_common import Failure
 
 
@@ -15,7 +15,7 @@ def check(conn: Connection) -> dict[str, Any] | Failure:
     """Authenticate and report the user, project, catalog and round-trip times.
 
     A cloud that cannot be reached or refuses the credentials fails the execution
-    with the reason (never the password).
+    with the endpoint and the cause (never the password), as every action does.
 
     Every catalog service is probed by version discovery; each reports its endpoint
     and API version range (``min_version``/``max_version`` are microversions where the
@@ -26,8 +26,10 @@ def check(conn: Connection) -> dict[str, Any] | Failure:
     try:
         identity, auth_ms = catalog.authenticate(conn)
     except catalog.AuthenticationFailed as exc:
+        failure = errors.describe(exc, conn)
+        reported = failure.as_result() if failure else {"error": str(exc)}
         return Failure(
-            {"auth_url": auth_url, "error": str(exc), "summary": "cannot authenticate"}
+            {"auth_url": auth_url, **reported, "summary": "cannot authenticate"}
         )
     services = [catalog.discover(conn, t, n) for t, n in catalog.catalog_services(conn)]
     failed = [s.type for s in services if s.error]

@@ -55,8 +55,10 @@ def test(
     result["outcome"] = batch.outcomes[0].as_dict()
     result["connections_opened"] = batch.connections_opened
     if not batch.ok:
-        result["summary"] = f"not sent: {batch.outcomes[0].error}"
-        return Failure(result)
+        outcome = batch.outcomes[0]
+        result["summary"] = f"not sent: {outcome.error}"
+        failure = smtp_account.failure(outcome.cause or "not sent", outcome.error)
+        return Failure({**failure.as_result(), **result})
     result["summary"] = (
         f"sent 1 message to {recipients} recipient(s) via {smtp_account.route}"
     )

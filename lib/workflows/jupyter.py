@@ -87,7 +87,7 @@ def _plan_deletion(hub: JupyterHubClient, names: list[str]) -> list[ItemResult]:
         try:
             found = hub.get_user(name)
         except JupyterHubError as exc:
-            items.append(ItemResult(name, batch.FAILED, str(exc)))
+            items.append(ItemResult.hub_failed(name, exc))
             continue
         if found is None:
             items.append(ItemResult(name, batch.UNCHANGED))
@@ -194,6 +194,7 @@ def prepare_users(
             row["error"] = error
         rows.append(row)
     failed = [r for r in rows if "error" in r]
+    failed_items = [i for i in [*accounts, *servers.values()] if i.failed]
     summary = (
         f"{len(rows)} users: accounts {batch.count_statuses(accounts)}; "
         f"servers {batch.count_statuses(list(servers.values()))}"
@@ -208,7 +209,11 @@ def prepare_users(
         "failed": len(failed),
         "users": rows,
     }
-    return Failure(result) if failed else result
+    if not failed:
+        return result
+    return Failure(
+        {**batch.failure_fields(jupyter_hub.env, failed_items, len(rows)), **result}
+    )
 
 
 def _check_wait_timeout(wait_timeout: int) -> None:
@@ -227,12 +232,15 @@ def _check_wait_timeout(wait_timeout: int) -> None:
 def _outcome(
     hub: JupyterHubClient, items: list[ItemResult]
 ) -> dict[str, Any] | Failure:
-    """The action result for per-user items; a ``Failure`` when any failed."""
-    failed = sum(1 for i in items if i.failed)
+    """The action result for per-user items; a ``Failure`` when any failed, naming
+    the environment, its URL and the hub-level cause."""
+    failed = [i for i in items if i.failed]
     result = {
         "jupyter_env": hub.env.name,
         "summary": batch.summarise(items),
-        "failed": failed,
+        "failed": len(failed),
         "users": [i.as_dict() for i in items],
     }
-    return Failure(result) if failed else result
+    if not failed:
+        return result
+    return Failure({**batch.failure_fields(hub.env, failed, len(items)), **result})

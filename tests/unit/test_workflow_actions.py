@@ -76,7 +76,10 @@ class WorkflowActionsTest(BaseActionTestCase):
 
         with mock.patch.dict(sys.modules, _workflows(partial=partial)):
             outcome = self.get_action_instance(CONFIG).run(workflow="fake.partial")
-        self.assertEqual(outcome, (False, {"summary": "1 of 2 failed"}))
+        # the failure contract: every failed result has an error (here its summary)
+        self.assertEqual(
+            outcome, (False, {"summary": "1 of 2 failed", "error": "1 of 2 failed"})
+        )
 
     def test_input_error_is_a_failed_execution(self) -> None:
         def strict(days: int) -> None:
@@ -123,8 +126,9 @@ class WorkflowActionsTest(BaseActionTestCase):
             self.assertEqual(
                 action.run(workflow="fake.uses_conn", cloud_account="prod"), "prod"
             )
-            with self.assertRaises(RuntimeError):
-                action.run(workflow="fake.explodes", cloud_account="prod")
+            ok, result = action.run(workflow="fake.explodes", cloud_account="prod")
+            self.assertFalse(ok)  # a bug fails the execution, with a result
+            self.assertEqual(result["exception"], "RuntimeError")
         self.assertEqual(len(opened), 2)
         self.assertTrue(all(c.closed for c in opened))
 

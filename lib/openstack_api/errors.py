@@ -1,0 +1,151 @@
+"""What a failed cloud call means to an operator.
+
+keystoneauth1 and openstacksdk raise many types (``ConnectFailure``, ``Unauthorized``,
+``HttpException``, ``ForbiddenException`` ...), often wrapped again (openstacksdk's
+``SDKException`` around a keystoneauth error, the Query library's ``FetchError``
+around both). ``describe`` looks through the whole chain and returns one
+``ServiceFailure``: the endpoint that failed, the service behind it, the HTTP status
+and the cause in a few words. Used by the action entry point for any workflow and by
+``cloud.check``.
+"""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+from typing import Any
+
+from keystoneauth1 import exceptions as ks_exceptions
+from openstack import exceptions as sdk_exceptions
+
+from openstack_api.connection import account_name
+from openstack_query import FetchError
+from pack_common import ServiceFailure, exception_chain, network_cause, one_line
+
+PARAMETER = "cloud_account"
+_CLOUD_ERRORS = (ks_exceptions.ClientException, sdk_exceptions.SDKException, FetchError)
+_URL = re.compile(r"https?://[^\s'\"<>]+")
+_TOKEN_PATH = "/auth/tokens"
+
+
+def describe(exc: BaseException, conn: Any = None) -> ServiceFailure | None:
+    """The failure ``exc`` stands for, or None when it is not a cloud error.
+
+    ``conn`` (the action's connection, optional) supplies the account name, the auth
+    URL when the error names no URL, and the catalog to name the service behind a
+    URL.
+    """
+    chain = exception_chain(exc)
+    cloud_errors = [e for e in chain if isinstance(e, _CLOUD_ERRORS)]
+    if not cloud_errors:
+        return None
+    auth_url = _auth_url(conn)
+    answered = next((e for e in chain if _status(e)), None)
+    status = _status(answered) if answered is not None else None
+    url = _url_of(answered) if answered is not None else None
+    url = url or next((u for u in map(_url_of, chain) if u), None)
+    service = _service_of(conn, url, auth_url)
+    if answered is not None and status is not None:
+        cause = _http_cause(status, url, service, _details(answered))
+    else:
+        deepest = cloud_errors[-1]
+        cause = network_cause(exc) or one_line(f"{type(deepest).__name__}: {deepest}")
+    return ServiceFailure(
+        parameter=PARAMETER,
+        cause=cause,
+        account=account_name(conn),
+        endpoint=url or auth_url,
+        service=service,
+        status=status,
+        detail=one_line(f"{type(cloud_errors[0]).__name__}: {cloud_errors[0]}"),
+    )
+
+
+def _status(exc: BaseException) -> int | None:
+    """The HTTP status of an error that carries an answer."""
+    if isinstance(exc, sdk_exceptions.HttpException):
+        return exc.status_code
+    if isinstance(exc, ks_exceptions.HttpError):
+        return exc.http_status
+    return None
+
+
+def _details(exc: BaseException) -> str:
+    """What the service said, on one line."""
+    details = getattr(exc, "details", None) or getattr(exc, "message", None) or exc
+    return one_line(details, 200)
+
+
+def _url_of(exc: BaseException) -> str | None:
+    """The request URL an error names (an attribute, else the first URL in its
+    message: keystoneauth's ``ConnectFailure`` only has it there)."""
+    url = getattr(exc, "url", None)
+    if isinstance(url, str) and url:
+        return url
+    found = _URL.search(str(exc))
+    return found.group(0).rstrip(":,.;)") if found else None
+
+
+def _http_cause(status: int, url: str | None, service: str | None, said: str) -> str:
+    """``401 Unauthorized: bad credentials``, ``500 Internal Server Error from
+    compute (nova): <what it said>`` ..."""
+    try:
+        head = f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        head = str(status)
+    if status == 401:
+        token = url is not None and _TOKEN_PATH in url
+        return f"{head}: " + ("bad credentials" if token else "the token was refused")
+    source = f" from {service}" if service else ""
+    if status == 403:
+        return (
+            f"{head}{source}: {said} (the account lacks the role this needs; "
+            "admin actions need an admin account)"
+        )
+    return f"{head}{source}: {said}"
+
+
+def _auth_url(conn: Any) -> str | None:
+    """The connection's auth URL, or None."""
+    try:
+        url = conn.config.get_auth_args().get("auth_url")
+    except Exception:  # a connection-like object without openstacksdk's config
+        return None
+    return str(url) if url else None
+
+
+def _service_of(conn: Any, url: str | None, auth_url: str | None) -> str | None:
+    """``compute (nova)`` for a URL under a catalog endpoint of the connection's
+    token (no request is made: only a token already fetched is consulted);
+    ``identity`` for the auth URL."""
+    if not url:
+        return None
+    best: tuple[int, str] | None = None
+    for service_type, name, endpoint in _catalog_endpoints(conn):
+        if url.startswith(endpoint.rstrip("/")) and (
+            best is None or len(endpoint) > best[0]
+        ):
+            best = (len(endpoint), f"{service_type} ({name})" if name else service_type)
+    if best is not None:
+        return best[1]
+    if (auth_url and url.startswith(auth_url.rstrip("/"))) or _TOKEN_PATH in url:
+        return "identity"
+    return None
+
+
+def _catalog_endpoints(conn: Any) -> list[tuple[str, str | None, str]]:
+    """``(type, name, url)`` of every catalog endpoint of the token the connection
+    already holds (none before authentication)."""
+    try:
+        access = conn.session.auth.auth_ref
+        catalog = access.service_catalog.catalog if access is not None else []
+    except Exception:  # not authenticated, or not an openstacksdk connection
+        return []
+    found = []
+    for service in catalog or []:
+        for endpoint in service.get("endpoints", []):
+            if endpoint.get("url"):
+                found.append(
+                    (service.get("type"), service.get("name"), endpoint["url"])
+                )
+    return found
