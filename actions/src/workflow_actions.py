@@ -37,13 +37,12 @@ from __future__ import annotations
 
 import copy
 import inspect
-import logging
 import os
 import sys
 import traceback
 from collections.abc import Callable
 from contextlib import ExitStack
-from typing import Any, Self
+from typing import Any
 
 # StackStorm adds <pack>/lib only with [packs] enable_common_libs; do it ourselves.
 _LIB = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir)
@@ -53,6 +52,7 @@ if _LIB not in sys.path:
 
 from st2common.runners.base_action import Action  # noqa: E402
 
+from action_logging import ForwardLibraryLogs  # noqa: E402
 from pack_common import (  # noqa: E402
     ActionServiceStore,
     ConfigError,
@@ -83,65 +83,6 @@ PROGRAMMING_ERRORS = (
     ZeroDivisionError,
 )
 
-#: Top-level packages under lib/ whose progress lines (``logging.getLogger(__name__)``)
-#: belong in the execution's output.
-LIBRARY_LOGGERS = (
-    "workflows",
-    "openstack_api",
-    "openstack_query",
-    "email_api",
-    "campaigns",
-    "jupyter_api",
-    "hypervisor_lifecycle",
-)
-
-
-def _handlers_of(logger: logging.Logger) -> list[logging.Handler]:
-    """The handlers a record logged on ``logger`` reaches (walking up while the
-    logger propagates), as ``logging`` itself finds them."""
-    found: list[logging.Handler] = []
-    current: logging.Logger | None = logger
-    while current is not None:
-        found.extend(current.handlers)
-        if not current.propagate:
-            break
-        current = current.parent
-    return found
-
-
-class _ForwardLibraryLogs:
-    """For one run, send the lib packages' INFO lines to the action logger's handlers.
-
-    StackStorm gives the action a configured logger (``self.logger``) but not the
-    loggers of the modules it imports, so without this the progress of a long workflow
-    (migrations waiting, mails sent) would be lost.
-    """
-
-    def __init__(self, action_logger: logging.Logger) -> None:
-        self.handlers = [h for h in _handlers_of(action_logger) if not _reaches_root(h)]
-        self.saved: list[tuple[logging.Logger, int]] = []
-
-    def __enter__(self) -> Self:
-        for name in LIBRARY_LOGGERS:
-            logger = logging.getLogger(name)
-            self.saved.append((logger, logger.level))
-            if logger.level == logging.NOTSET or logger.level > logging.INFO:
-                logger.setLevel(logging.INFO)
-            for handler in self.handlers:
-                logger.addHandler(handler)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        for logger, level in self.saved:
-            for handler in self.handlers:
-                logger.removeHandler(handler)
-            logger.setLevel(level)
-
-
-def _reaches_root(handler: logging.Handler) -> bool:
-    """True for the root logger's own handlers: records reach those anyway."""
-    return handler in logging.getLogger().handlers
-
 
 class WorkflowActions(Action):
     """Run ``lib/workflows/<module>.<function>`` with injected connections."""
@@ -157,7 +98,7 @@ class WorkflowActions(Action):
             func = resolve_workflow(workflow)
             self.logger.info("workflow %s: starting", workflow)
             with ExitStack() as cleanup:
-                cleanup.enter_context(_ForwardLibraryLogs(self.logger))
+                cleanup.enter_context(ForwardLibraryLogs(self.logger))
                 call_args = self._build_arguments(func, kwargs, cleanup, injected)
                 outcome = func(**call_args)
         except (ConfigError, InputError, WorkflowResolutionError) as exc:

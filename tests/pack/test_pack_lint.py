@@ -251,27 +251,40 @@ def test_linting_a_copy_does_not_leak_its_modules(pack_copy: Path) -> None:
     assert lint_pack(PACK_DIR) == []
 
 
-def test_jinja_values_pass_string_checks_in_the_example(pack_copy: Path) -> None:
-    """``{{ st2kv... }}`` is accepted where a string with an enum is expected."""
+def test_example_is_validated_raw_as_config_registration_does(pack_copy: Path) -> None:
+    """StackStorm validates the config's RAW values when it registers them
+    (``validate_config_against_schema``): ``{{ st2kv... }}`` passes a plain string
+    property but not an enum, whatever the key would render to."""
     example = pack_copy / "openstack_ops.yaml.example"
-    example.write_text(
+    account = (
         "smtp_accounts:\n"
         "  - name: m\n"
         "    host: smtp.example.org\n"
         "    from_address: ops@example.org\n"
-        '    security: "{{ st2kv.system.smtp_security }}"\n',
-        encoding="utf-8",
+    )
+    example.write_text(
+        account + '    username: "{{ st2kv.system.smtp_user }}"\n', encoding="utf-8"
     )
     assert [p for p in lint_pack(pack_copy) if p.file == example.name] == []
     example.write_text(
-        "smtp_accounts:\n"
-        "  - name: m\n"
-        "    host: smtp.example.org\n"
-        "    from_address: ops@example.org\n"
-        "    security: tls\n",
+        account + '    security: "{{ st2kv.system.smtp_security }}"\n',
         encoding="utf-8",
     )
     problems = [p for p in lint_pack(pack_copy) if p.file == example.name]
-    assert any(p.key == "smtp_accounts[0].security" for p in problems), _describe(
-        problems
+    assert any(
+        p.key == "smtp_accounts[0].security" and "is not one of" in p.message
+        for p in problems
+    ), _describe(problems)
+
+
+def test_entry_point_class_without_run_is_rejected(pack_copy: Path) -> None:
+    """StackStorm's loader checks every class of the entry-point module against Action:
+    a helper class there logs an IncompatiblePluginException traceback on every run."""
+    entry = pack_copy / "actions" / "src" / "workflow_actions.py"
+    entry.write_text(
+        entry.read_text(encoding="utf-8") + "\n\nclass Helper:\n    pass\n",
+        encoding="utf-8",
     )
+    problems = [p for p in lint_pack(pack_copy) if p.key == "entry_point"]
+    assert problems, "a class without run() in the entry point went unnoticed"
+    assert "register_plugin" in str(problems[0]), _describe(problems)

@@ -157,6 +157,19 @@ def _check_entry_point(
                 f"(StackStorm runs the first alphabetically); found {with_run or 'none'}",
             )
         ]
+    without_run = sorted(n for n, c in classes.items() if not defines_method(c, "run"))
+    if without_run:
+        return [
+            Problem(
+                file,
+                "entry_point",
+                f"actions/{entry} defines classes without run() {without_run}: "
+                "StackStorm's plugin loader (st2common.util.loader.register_plugin) "
+                "checks every class of the entry-point module against Action and logs "
+                "an IncompatiblePluginException traceback for each on every run; "
+                "move them to lib/",
+            )
+        ]
     return []
 
 

@@ -27,8 +27,9 @@ mkdir -p "$out/packs" "$out/virtualenvs" "$out/configs"
 ln -sfn "$pack_dir" "$out/packs/openstack_ops"
 
 pip_quiet() {
-  # pip's per-package "Location ignored" and resolver notices are noise here.
-  "$@" 2> >(grep -vE "^WARNING: Location|^\[notice\]" >&2)
+  # pip's per-package "Location ignored", resolver notices and setuptools' deprecation
+  # warnings while building StackStorm's old setup.py files are noise here.
+  PYTHONWARNINGS=ignore "$@" 2> >(grep -vE "^WARNING: Location|^\[notice\]" >&2)
 }
 
 stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }

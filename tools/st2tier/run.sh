@@ -29,7 +29,10 @@ fi
 st2_dir="$(cd "$st2_dir" && pwd)"
 orquesta_dir="$(cd "$orquesta_dir" && pwd)"
 version="$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$st2_dir/st2common/st2common/__init__.py")"
-out="$here/.st2tier/st2-${version}-$(echo "$st2_dir" | sha256sum | cut -c1-8)"
+# Outside the checkout: the layout links packs/openstack_ops back to it, and a tree
+# walk from the checkout (a test's copy of the pack, a linter) must not loop into it.
+tier_root="${ST2TIER_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/openstack_ops-st2tier}"
+out="$tier_root/st2-${version}-$(echo "$st2_dir" | sha256sum | cut -c1-8)"
 
 start=$SECONDS
 phase() { echo "== $1 (t+$((SECONDS - start))s)"; }
