@@ -60,3 +60,36 @@ def find_action(name: str, pack_dir: Path = PACK_DIR) -> ActionMeta | None:
         if action.name == short:
             return action
     return None
+
+
+def validate_parameters(meta: ActionMeta, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` checked as StackStorm checks an execution's parameters.
+
+    The action's parameters merged into its runner's, then ``validate`` with
+    ``CustomValidator``, defaults filled and ``allow_default_none``, from whichever
+    ``st2common.util.schema`` is importable (StackStorm's or the stand-in's). Returns
+    the values with defaults; raises ``jsonschema.ValidationError``/``SchemaError``.
+    """
+    from types import SimpleNamespace
+
+    from st2common.util.schema import (
+        CustomValidator,
+        get_schema_for_action_parameters,
+        validate,
+    )
+
+    from tools.pack_lint.core import RUNNER_PARAMETERS
+
+    action = SimpleNamespace(
+        ref=f"openstack_ops.{meta.name}",
+        name=meta.name,
+        description=meta.description,
+        parameters=meta.parameters,
+    )
+    runner = SimpleNamespace(
+        runner_parameters=RUNNER_PARAMETERS.get(meta.runner_type, {})
+    )
+    schema = get_schema_for_action_parameters(action, runner)
+    return validate(
+        values, schema, cls=CustomValidator, use_default=True, allow_default_none=True
+    )

@@ -11,12 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 
-from tools.pack_lint.schema_rules import object_schema
-from tools.pack_meta import ActionMeta, load_actions
+from tools.pack_meta import ActionMeta, load_actions, validate_parameters
 from tools.st2_alias import (
     alias_formats,
     cast_parameters,
@@ -181,9 +179,7 @@ def test_message_extracts_exactly(
         immutable
     ), "immutable parameters cannot be overridden"
     values = {**cast_parameters(extracted, action.parameters), **immutable}
-    schema = object_schema(action.parameters)
-    schema["additionalProperties"] = False
-    jsonschema.Draft4Validator(schema).validate(values)
+    validate_parameters(action, values)
 
 
 @pytest.mark.parametrize("message", UNMATCHED)

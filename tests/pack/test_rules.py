@@ -7,14 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 
 from hypervisor_lifecycle.states import HypervisorState
 from openstack_api.compute_services import disabled_by_pack
-from tools.pack_lint.schema_rules import object_schema
-from tools.pack_meta import load_actions
+from tools.pack_meta import load_actions, validate_parameters
 from tools.st2_criteria import cast_parameters, render_parameters, rule_matches
 
 PACK_DIR = Path(__file__).resolve().parents[2]
@@ -103,9 +101,7 @@ def rendered_parameters(name: str, sample: dict[str, Any]) -> dict[str, Any]:
     for param, spec in action.parameters.items():
         if param not in values and "default" in spec:
             values[param] = spec["default"]
-    schema = object_schema(action.parameters)
-    schema["additionalProperties"] = False
-    jsonschema.Draft4Validator(schema).validate(values)
+    validate_parameters(action, values)
     for param, spec in action.parameters.items():
         if spec.get("immutable"):
             assert values[param] == spec["default"]
@@ -165,6 +161,4 @@ def test_jupyter_prune_rule_is_wired_and_disabled() -> None:
     rendered = render_parameters(rule["action"]["parameters"], {"trigger": sample})
     values = cast_parameters(rendered, action.parameters)
     assert values["users"] == ["u1"]
-    schema = object_schema(action.parameters)
-    schema["additionalProperties"] = False
-    jsonschema.Draft4Validator(schema).validate(values)
+    validate_parameters(action, values)

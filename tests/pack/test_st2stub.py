@@ -43,10 +43,9 @@ TRIGGERS = {
         "payload_schema": {
             "type": "object",
             "properties": {
-                "server_id": {"type": "string"},
+                "server_id": {"type": "string", "required": True},
                 "state": {"type": "string"},
             },
-            "required": ["server_id"],
         },
     }
 }
@@ -235,7 +234,7 @@ def test_dispatch_records_valid_payloads() -> None:
     [
         (TRIGGER, {"state": "ERROR"}, "'server_id' is a required property"),
         (TRIGGER, {"server_id": 42}, "server_id: 42 is not of type 'string'"),
-        (TRIGGER, None, "'server_id' is a required property"),
+        (TRIGGER, None, "None is not of type 'object'"),
         (TRIGGER, {"server_id": "s1", "when": object()}, "not JSON-serialisable"),
         ("demo.no_such_trigger", {"server_id": "s1"}, "unknown trigger type"),
         ("server_state", {"server_id": "s1"}, "unknown trigger type"),
@@ -266,7 +265,7 @@ def test_load_trigger_types_reads_the_sensor_yaml(tmp_path: Path) -> None:
     _write_demo_pack(tmp_path)
     types = load_trigger_types(tmp_path)
     assert set(types) == {TRIGGER}
-    assert types[TRIGGER]["payload_schema"]["required"] == ["server_id"]
+    assert types[TRIGGER]["payload_schema"]["properties"]["server_id"]["required"]
 
 
 def test_sensor_service_logger_writes_to_stderr(
@@ -373,8 +372,7 @@ def _write_demo_pack(root: Path) -> Path:
         "    payload_schema:\n"
         "      type: object\n"
         "      properties:\n"
-        "        server_id: {type: string}\n"
-        "      required: [server_id]\n",
+        "        server_id: {type: string, required: true}\n",
         encoding="utf-8",
     )
     module = root / "sensors" / "demo_sensor.py"

@@ -7,17 +7,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jsonschema
-from jsonschema import validators
 
 from tools.pack_lint.context import PackContext
 from tools.pack_lint.loader import load_yaml
 from tools.pack_lint.problems import Problem, key_path
-from tools.pack_lint.schema_rules import (
-    SchemaChecker,
-    check_parameter_names,
-    is_jinja,
-    object_schema,
-)
+from tools.pack_lint.schema_rules import SchemaChecker, check_parameter_names
+from tools.st2stub.st2common.util import config_loader
+from tools.st2stub.st2common.util import schema as st2_schema
 
 SCHEMA_FILE = "config.schema.yaml"
 #: Property names that must be ``secret: true``.
@@ -80,30 +76,13 @@ def _nested(
         yield from _nested(items, key_path(path, "items"))
 
 
-def _skip_for_jinja(original: Any) -> Any:
-    """Wrap a keyword validator so Jinja strings (rendered later) are not checked."""
-
-    def validate(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
-        if is_jinja(instance):
-            return iter(())
-        return original(validator, value, instance, schema)
-
-    return validate
-
-
-_Draft4 = jsonschema.Draft4Validator
-#: Draft-4 where a Jinja string (``{{ st2kv.system.x }}``) passes the string checks.
-ConfigValidator = validators.extend(
-    _Draft4,
-    {
-        name: _skip_for_jinja(_Draft4.VALIDATORS[name])
-        for name in ("enum", "pattern", "minLength", "maxLength")
-    },
-)
-
-
 def check_example(ctx: PackContext, schema: Mapping[str, Any]) -> list[Problem]:
-    """``<ref>.yaml.example`` validates against the schema (extra keys allowed)."""
+    """``<ref>.yaml.example`` would register and load in StackStorm.
+
+    Registration (``st2ctl reload --register-configs``) validates the raw values, Jinja
+    strings included, with ``CustomValidator`` (defaults filled, extra keys allowed);
+    loading (``ContentPackConfigLoader``) decrypts ``secret: true`` items itself.
+    """
     rel = f"{ctx.pack_ref}.yaml.example"
     if not (ctx.pack_dir / rel).is_file():
         return [
@@ -116,14 +95,36 @@ def check_example(ctx: PackContext, schema: Mapping[str, Any]) -> list[Problem]:
         return problems
     if example is None:
         example = {}
-    json_schema = object_schema(schema)
-    for error in sorted(
-        ConfigValidator(json_schema).iter_errors(example), key=lambda e: list(e.path)
-    ):
-        key = key_path(
-            *[p if isinstance(p, int) else str(p) for p in error.absolute_path]
+    if not isinstance(example, Mapping):
+        return [Problem(rel, "(document)", "must be a mapping of config keys")]
+    resource_schema = st2_schema.get_schema_for_resource_parameters(
+        schema, allow_additional_properties=True
+    )
+    try:
+        errors = st2_schema.iter_errors(
+            example, resource_schema, use_default=True, allow_default_none=True
         )
+    except jsonschema.exceptions.SchemaError as exc:
+        return [Problem(SCHEMA_FILE, key_path(*exc.path), f"invalid: {exc.message}")]
+    for error in errors:
         problems.append(
-            Problem(rel, key, f"does not match {SCHEMA_FILE}: {error.message}")
+            Problem(
+                rel,
+                key_path(*error.absolute_path),
+                f"does not match {SCHEMA_FILE}: {error.message}",
+            )
+        )
+    for item in config_loader.double_decryptions(schema, example):
+        value = str(item.value)
+        plain = re.sub(r"\s*\|\s*decrypt_kv\b", "", value)
+        problems.append(
+            Problem(
+                rel,
+                key_path(*item.path),
+                f"config key {item.key!r} is 'secret: true': StackStorm's "
+                "ContentPackConfigLoader decrypts it itself, so '| decrypt_kv' "
+                'decrypts twice and loading the config fails ("Odd-length '
+                f'string"); write {plain!r}',
+            )
         )
     return problems

@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 
 from tools.pack_lint.problems import Problem, key_path
+from tools.st2stub.st2common.util import schema as st2_schema
 
 #: JSON-schema types, plus StackStorm's ``raw_string`` (a string Jinja leaves alone).
 PARAMETER_TYPES = frozenset(
@@ -89,56 +90,6 @@ def matches_type(value: Any, type_name: str) -> bool:
     }
     check = checks.get(type_name)
     return bool(check and check(value))
-
-
-def to_json_schema(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """Turn a StackStorm parameter schema into a plain draft-4 JSON schema.
-
-    Drops the extensions, turns per-property boolean ``required`` into the object's
-    ``required`` list (a property with a default is not required: StackStorm fills
-    it in) and ``raw_string`` into ``string``. Extra object keys stay allowed.
-    """
-    out: dict[str, Any] = {
-        k: v for k, v in spec.items() if k not in _ST2_EXTENSIONS and k != "properties"
-    }
-    if out.get("type") == "raw_string":
-        out["type"] = "string"
-    props = spec.get("properties")
-    if isinstance(props, Mapping):
-        out["properties"] = {
-            name: to_json_schema(sub) if isinstance(sub, Mapping) else sub
-            for name, sub in props.items()
-        }
-        required = [
-            name
-            for name, sub in props.items()
-            if isinstance(sub, Mapping)
-            and sub.get("required") is True
-            and "default" not in sub
-        ]
-        if required:
-            out["required"] = required
-    items = spec.get("items")
-    if isinstance(items, Mapping):
-        out["items"] = to_json_schema(items)
-    elif isinstance(items, list):
-        out["items"] = [
-            to_json_schema(i) if isinstance(i, Mapping) else i for i in items
-        ]
-    for key in ("additionalProperties", "additionalItems", "not"):
-        if isinstance(spec.get(key), Mapping):
-            out[key] = to_json_schema(spec[key])
-    for key in ("allOf", "anyOf", "oneOf"):
-        if isinstance(spec.get(key), list):
-            out[key] = [
-                to_json_schema(s) if isinstance(s, Mapping) else s for s in spec[key]
-            ]
-    return out
-
-
-def object_schema(properties: Mapping[str, Any]) -> dict[str, Any]:
-    """JSON schema of an object whose properties are StackStorm parameter schemas."""
-    return to_json_schema({"type": "object", "properties": dict(properties)})
 
 
 def _describe(value: Any) -> str:
@@ -292,17 +243,36 @@ class SchemaChecker:
                 f"{_describe(spec['enum'])}",
             )
             return
+        self._check_default_validates(key, spec)
+
+    def _check_default_validates(self, key: str, spec: Mapping[str, Any]) -> None:
+        """The default passes StackStorm's validation of an omitted parameter.
+
+        StackStorm fills the default in and validates the parameters object with
+        ``CustomValidator`` (nested ``required: true``, defaults, nullable optionals).
+        """
+        param = {k: v for k, v in spec.items() if k != "default"}
+        wrapper = {"type": "object", "properties": {"value": param}}
+        where = key_path(key, "default")
         try:
-            schema = to_json_schema(spec)
-            schema.pop("default", None)
-            error = jsonschema.exceptions.best_match(
-                jsonschema.Draft4Validator(schema).iter_errors(default)
+            errors = st2_schema.iter_errors(
+                {"value": spec["default"]},
+                wrapper,
+                use_default=True,
+                allow_default_none=True,
             )
-        except (jsonschema.exceptions.SchemaError, TypeError, ValueError) as exc:
-            self.report(key, f"not a valid JSON schema: {exc}")
+        except jsonschema.exceptions.SchemaError as exc:
+            inner = key_path(key, *list(exc.path)[2:])
+            self.report(
+                inner, f"fails StackStorm's parameter meta-schema: {exc.message}"
+            )
             return
+        except Exception as exc:  # StackStorm fails the execution on any error too
+            self.report(key, f"StackStorm cannot validate it: {exc!r}")
+            return
+        error = jsonschema.exceptions.best_match(errors)
         if error is not None:
-            at = "".join(f"[{p}]" for p in error.absolute_path)
+            at = "".join(f"[{p}]" for p in list(error.absolute_path)[1:])
             self.report(where, f"default{at}: {error.message}")
 
     def _check_children(self, key: str, spec: Mapping[str, Any]) -> None:

@@ -11,17 +11,26 @@ import jsonschema
 from tools.pack_lint.context import PackContext
 from tools.pack_lint.problems import Problem, key_path
 from tools.pack_lint.pyfile import top_level_classes
+from tools.st2stub.st2common.util import schema as st2_schema
 
+#: The properties of StackStorm's ``SensorTypeAPI`` schema (additionalProperties: false;
+#: the same in 3.9.0 and HEAD). A sensor has no ``name``: its ref is
+#: ``<pack>.<class_name>``. ``metadata_file`` and ``artifact_uri`` are set by the
+#: registrar; ``id``/``ref``/``uid`` are API fields.
 ALLOWED_KEYS = frozenset(
     {
-        "name",
+        "id",
+        "ref",
+        "uid",
         "class_name",
-        "entry_point",
-        "description",
-        "enabled",
-        "poll_interval",
-        "trigger_types",
         "pack",
+        "description",
+        "artifact_uri",
+        "entry_point",
+        "enabled",
+        "trigger_types",
+        "poll_interval",
+        "metadata_file",
     }
 )
 TRIGGER_KEYS = frozenset(
@@ -62,7 +71,12 @@ def check_sensor(ctx: PackContext, file: str, data: Mapping[str, Any]) -> list[P
 
     for key in data:
         if key not in ALLOWED_KEYS:
-            report(str(key), f"unknown sensor key {key!r}")
+            hint = " (a sensor's ref is <pack>.<class_name>)" if key == "name" else ""
+            report(
+                str(key),
+                f"key {key!r} is not allowed by StackStorm's SensorTypeAPI schema "
+                f"(additionalProperties: false){hint}",
+            )
     class_name = data.get("class_name")
     if not isinstance(class_name, str) or not class_name:
         report("class_name", "missing required key 'class_name'")
@@ -105,6 +119,75 @@ def check_sensor(ctx: PackContext, file: str, data: Mapping[str, Any]) -> list[P
             _check_trigger_type(file, key_path("trigger_types", index), trigger)
         )
     return problems
+
+
+#: Who validates each trigger-type schema in StackStorm, for messages.
+_VALIDATED_BY = {
+    "payload_schema": "StackStorm's trigger dispatcher (validate_trigger_payload) "
+    "would reject every payload of this trigger",
+    "parameters_schema": "StackStorm's rule validation (validate_trigger_parameters) "
+    "would reject every rule on this trigger",
+}
+
+
+def _required_lists(schema: Any, path: tuple[str | int, ...] = ()) -> list[str]:
+    """Dotted paths of every draft-4 ``required: [list]`` in ``schema``'s subschemas."""
+    if not isinstance(schema, Mapping):
+        return []
+    found = (
+        [key_path(*path, "required")]
+        if isinstance(schema.get("required"), list)
+        else []
+    )
+    for word in ("properties", "patternProperties", "definitions"):
+        subs = schema.get(word)
+        if isinstance(subs, Mapping):
+            for name, sub in subs.items():
+                found += _required_lists(sub, (*path, word, str(name)))
+    for word in ("items", "additionalItems", "additionalProperties", "not"):
+        found += _required_lists(schema.get(word), (*path, word))
+    for word in ("items", "allOf", "anyOf", "oneOf"):
+        if isinstance(schema.get(word), list):
+            for index, sub in enumerate(schema[word]):
+                found += _required_lists(sub, (*path, word, index))
+    return found
+
+
+def trigger_schema_problem(schema_key: str, schema: Any) -> str | None:
+    """Why StackStorm cannot validate with this trigger-type schema, or ``None``.
+
+    Runs what StackStorm runs (the stand-in's ``validate`` with ``CustomValidator``,
+    defaults and ``allow_default_none``) on an empty payload: a schema error means no
+    payload can ever pass. A ``required: [list]`` is named with the fix.
+    """
+    consequence = _VALIDATED_BY[schema_key]
+    lists = _required_lists(schema)
+    if lists:
+        return (
+            f"draft-4 'required: [list]' at {', '.join(lists)}: StackStorm's "
+            "meta-schema wants a boolean 'required: true' on each property, so "
+            f"{consequence}"
+        )
+    if not isinstance(schema, Mapping):
+        return f"must be a mapping (a JSON schema): {consequence}"
+    try:
+        st2_schema.validate(
+            {},
+            schema,
+            cls=st2_schema.CustomValidator,
+            use_default=True,
+            allow_default_none=True,
+        )
+    except jsonschema.exceptions.SchemaError as exc:
+        where = key_path(*exc.path)
+        return (
+            f"fails StackStorm's meta-schema at {where}: {exc.message}: {consequence}"
+        )
+    except jsonschema.exceptions.ValidationError:
+        pass  # an empty payload may be invalid; the schema itself is usable
+    except Exception as exc:  # StackStorm fails (and drops) on any error too
+        return f"{type(exc).__name__}: {exc}: {consequence}"
+    return None
 
 
 def _check_trigger_type(file: str, key: str, trigger: Any) -> list[Problem]:
@@ -150,18 +233,9 @@ def _check_trigger_type(file: str, key: str, trigger: Any) -> list[Problem]:
                 )
             continue
         schema = trigger[schema_key]
-        try:
-            jsonschema.Draft4Validator.check_schema(schema)
-        except jsonschema.exceptions.SchemaError as exc:
-            where = ".".join(str(p) for p in exc.path)
-            problems.append(
-                Problem(
-                    file,
-                    key_path(key, schema_key),
-                    f"not a valid draft-4 JSON schema"
-                    f"{f' at {where}' if where else ''}: {exc.message}",
-                )
-            )
+        message = trigger_schema_problem(schema_key, schema)
+        if message is not None:
+            problems.append(Problem(file, key_path(key, schema_key), message))
             continue
         if not isinstance(schema, Mapping) or schema.get("type") != "object":
             problems.append(

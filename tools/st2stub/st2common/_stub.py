@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import logging
 import sys
 from typing import Any
@@ -55,3 +56,29 @@ class PackConfig(dict):
     def __missing__(self, key: Any) -> Any:
         """Reject reads of absent keys the way the contract says StackStorm does."""
         raise ValueError(f"config key {key!r} is not set in the pack config")
+
+
+#: Marks the stand-in's fake ciphertext (StackStorm's real one has a keyczar header).
+_CIPHER_HEADER = b"st2stub-aes:"
+
+
+def stub_encrypt(plaintext: str) -> str:
+    """The stand-in's "ciphertext" of ``plaintext``: upper-case hex, like StackStorm's.
+
+    Not encryption (tests only); it exists so that decrypting twice fails as in
+    StackStorm.
+    """
+    return binascii.hexlify(_CIPHER_HEADER + plaintext.encode("utf-8")).decode().upper()
+
+
+def stub_decrypt(ciphertext: str) -> str:
+    """Inverse of ``stub_encrypt``; fails on anything else as StackStorm's decrypt does.
+
+    Like ``symmetric_decrypt`` the value is un-hexed first, so decrypting a plain
+    string raises ``binascii.Error`` ("Odd-length string", "Non-hexadecimal digit
+    found"); hex that is not a ciphertext raises ``ValueError``.
+    """
+    data = binascii.unhexlify(ciphertext)
+    if not data.startswith(_CIPHER_HEADER):
+        raise ValueError("Invalid or malformed ciphertext")
+    return data[len(_CIPHER_HEADER) :].decode("utf-8")

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from st2common._stub import stderr_logger
+from st2common._stub import stderr_logger, stub_encrypt
 from st2common.constants.keyvalue import DATASTORE_KEY_SEPARATOR, SYSTEM_SCOPE
 
 __all__ = ["KeyValuePair", "ManualClock", "MockDatastoreService"]
@@ -145,14 +145,15 @@ class MockDatastoreService:
         """The value of ``name``, or ``None`` when absent or expired.
 
         A value stored with ``encrypt=True`` and read with ``decrypt=False`` comes back
-        as an opaque placeholder, as StackStorm returns the ciphertext.
+        as the stand-in's hex "ciphertext" (``st2common._stub.stub_encrypt``), as
+        StackStorm returns the ciphertext; ``decrypt_kv`` in a config undoes it.
         """
         self._check_scope(scope)
         item = self._live_items().get(self._full_name(name, local))
         if item is None:
             return None
         if item.secret and not decrypt:
-            return f"<encrypted value of {len(item.value)} characters>"
+            return stub_encrypt(item.value)
         return item.value
 
     def set_value(
@@ -282,11 +283,7 @@ class MockDatastoreService:
         )
         return KeyValuePair(
             name=name,
-            value=(
-                f"<encrypted value of {len(item.value)} characters>"
-                if item.secret
-                else item.value
-            ),
+            value=stub_encrypt(item.value) if item.secret else item.value,
             scope=item.scope,
             secret=item.secret,
             ttl=item.ttl,

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 import jsonschema
 from st2common._stub import stderr_logger
+from st2common.util.schema import CustomValidator, validate
 from st2tests.mocks.datastore import MockDatastoreService
 from st2tests.mocks.pack import load_trigger_types
 
@@ -112,7 +113,13 @@ class MockSensorService(MockDatastoreService):
         self.dispatched_triggers.append(DispatchedTrigger(trigger, payload, trace_tag))
 
     def _rejection_reason(self, trigger: str, payload: Any) -> str | None:
-        """Why StackStorm would refuse this dispatch, or ``None`` when it is fine."""
+        """Why StackStorm would refuse this dispatch, or ``None`` when it is fine.
+
+        As StackStorm's ``validate_trigger_payload``: the schema must pass the custom
+        meta-schema (``required`` a boolean per property; otherwise EVERY payload is
+        dropped), then the payload must validate with defaults filled and
+        ``default: None`` allowed. The payload itself is dispatched unchanged.
+        """
         trigger_type = self.trigger_types.get(trigger)
         if trigger_type is None:
             known = ", ".join(sorted(self.trigger_types)) or "none"
@@ -124,13 +131,25 @@ class MockSensorService(MockDatastoreService):
         schema = trigger_type.get("payload_schema")
         if not schema:
             return None
-        instance = {} if payload is None else payload
-        validator = jsonschema.Draft4Validator(schema)
-        errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
-        if errors:
-            first = errors[0]
-            where = ".".join(str(p) for p in first.absolute_path) or "payload"
-            return f"{where}: {first.message}"
+        try:
+            validate(
+                payload,
+                schema,
+                cls=CustomValidator,
+                use_default=True,
+                allow_default_none=True,
+            )
+        except jsonschema.SchemaError as exc:
+            where = ".".join(str(p) for p in exc.path) or "(schema)"
+            return (
+                f"payload_schema is invalid for StackStorm at {where}: {exc.message} "
+                "(validation is enabled, not dispatching)"
+            )
+        except jsonschema.ValidationError as exc:
+            where = ".".join(str(p) for p in exc.absolute_path) or "payload"
+            return f"{where}: {exc.message}"
+        except Exception as exc:  # StackStorm drops the trigger on any error too
+            return f"{type(exc).__name__}: {exc}"
         return None
 
 
