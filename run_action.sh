@@ -7,5 +7,6 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=tools/venv.sh
 source "$here/tools/venv.sh"
 ensure_venv "$here" requirements.txt >&2
+export OPENSTACK_OPS_CALLER_DIR="$PWD"  # @key=path and --config are relative to it
 cd "$here"
 exec "$here/.venv/bin/python" -m tools.run_action "$@"

@@ -1,11 +1,12 @@
 """``./run_action.sh ACTION [key=value ...] [--config FILE]`` and ``--list``.
 
 Runs one pack action the way StackStorm would, without StackStorm: parameters parsed
-and checked like ``st2 run``, the pack config loaded with schema defaults, the action's
-entry point loaded by file path and its single action class run with a file-backed
-datastore (so campaign state survives between runs). Prints the result (JSON, or a
-text result such as a table as is, like the st2 CLI) and a
-``status:`` line; exits non-zero when the execution failed.
+as ``st2 run`` parses them and validated as StackStorm validates them (``params``),
+the pack config loaded with schema defaults, the action's entry point loaded by file
+path and its single action class run with a file-backed datastore (so campaign state
+survives between runs). Prints the result (JSON, or a text result such as a table as
+is, like the st2 CLI) and a ``status:`` line; exits 2 on bad input (nothing run) and 1
+when the execution failed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 from tools.pack_meta import PACK_DIR, ActionMeta, find_action, load_actions
 from tools.run_action.config import load_config
-from tools.run_action.params import ParameterError, resolve, split_assignments
+from tools.run_action.params import ParameterError, resolve
 
 PACK_REF = "openstack_ops"
 STUB_DIR = PACK_DIR / "tools" / "st2stub"
@@ -31,6 +32,12 @@ STUB_DIR = PACK_DIR / "tools" / "st2stub"
 def state_dir() -> Path:
     """Where the local datastore file lives."""
     return Path(os.environ.get("OPENSTACK_OPS_STATE_DIR", PACK_DIR / ".state"))
+
+
+def caller_directory() -> Path:
+    """The directory ``./run_action.sh`` was started from (it changes to the pack
+    directory): ``@key=path`` files and ``--config`` are found relative to it."""
+    return Path(os.environ.get("OPENSTACK_OPS_CALLER_DIR") or os.getcwd())
 
 
 def ensure_stackstorm_importable() -> None:
@@ -120,14 +127,26 @@ def main(argv: list[str] | None = None) -> int:
     if meta is None:
         print(f"error: no action named {args.action!r} (see --list)", file=sys.stderr)
         return 2
+    if not meta.enabled:
+        print(
+            f"error: action {meta.name!r} is disabled (st2 refuses it)", file=sys.stderr
+        )
+        return 2
+    caller_dir = caller_directory()
     try:
-        params = resolve(meta, split_assignments(args.params))
-        config, config_path = load_config(args.config)
+        params, runner_params = resolve(meta, args.params, caller_dir)
+        config, config_path = load_config(
+            str(caller_dir / args.config) if args.config else None
+        )
     except (ParameterError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"error: {line}", file=sys.stderr)
         return 2
     source = config_path or "none found (pass --config or set OPENSTACK_OPS_CONFIG)"
     print(f"config: {source}", file=sys.stderr)
+    if runner_params:
+        given = ", ".join(f"{k}={v!r}" for k, v in runner_params.items())
+        print(f"runner parameters (not applied locally): {given}", file=sys.stderr)
     return 0 if run(meta, params, config) else 1
 
 

@@ -12,7 +12,7 @@ import pytest
 from tools.pack_meta import PACK_DIR, ActionMeta, find_action
 from tools.run_action.__main__ import main
 from tools.run_action.config import fill_defaults, load_schema
-from tools.run_action.params import ParameterError, cast, resolve, split_assignments
+from tools.run_action.params import ParameterError, check, parse_arguments, resolve
 
 META = ActionMeta(
     name="demo",
@@ -23,82 +23,161 @@ META = ActionMeta(
     path=Path("demo.yaml"),
     parameters={
         "workflow": {"type": "string", "default": "demo.run", "immutable": True},
-        "names": {"type": "array", "items": {"type": "integer"}},
+        "names": {"type": "array", "items": {"type": "string"}},
+        "counts": {"type": "array", "items": {"type": "integer"}},
         "mode": {"type": "string", "enum": ["a", "b"], "default": "a"},
         "dry_run": {"type": "boolean", "default": True},
         "target": {"type": "string", "required": True},
         "extra": {"type": "object"},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 10},
+        "ratio": {"type": "number"},
         "timeout": {"type": "integer", "default": 900},
     },
 )
 
 
-@pytest.mark.parametrize(
-    ("schema", "raw", "expected"),
-    [
-        ({"type": "integer"}, "42", 42),
-        ({"type": "number"}, "1.5", 1.5),
-        ({"type": "number"}, "2", 2),
-        ({"type": "boolean"}, "True", True),
-        ({"type": "boolean"}, "no", False),
-        ({"type": "array"}, "a, b,c", ["a", "b", "c"]),
-        ({"type": "array", "items": {"type": "integer"}}, "1,2", [1, 2]),
-        ({"type": "array"}, '["x,y", "z"]', ["x,y", "z"]),
-        ({"type": "array"}, "", []),
-        ({"type": "object"}, '{"a": {"b": 1}}', {"a": {"b": 1}}),
-        ({"type": "string"}, "a=b,c", "a=b,c"),
-    ],
-)
-def test_cast_like_st2_run(schema: dict, raw: str, expected: object) -> None:
-    assert cast("p", schema, raw) == expected
+def parse(*words: str) -> dict:
+    """``words`` parsed as st2 run parses them for META."""
+    return parse_arguments(META, list(words))
 
 
 @pytest.mark.parametrize(
-    ("schema", "raw"),
+    ("word", "expected"),
     [
-        ({"type": "integer"}, "4x"),
-        ({"type": "boolean"}, "maybe"),
-        ({"type": "object"}, "[1]"),
-        ({"type": "object"}, "{bad"),
-        ({"type": "array", "items": {"type": "integer"}}, "1,x"),
+        ("limit=42", {"limit": 42}),
+        ("ratio=2", {"ratio": 2.0}),
+        ("dry_run=True", {"dry_run": True}),
+        ("dry_run=FALSE", {"dry_run": False}),
+        ("dry_run=1", {"dry_run": 1}),  # an integer: StackStorm then refuses it
+        ("dry_run=none", {"dry_run": None}),  # None: StackStorm uses the default
+        ("names=a, b,c", {"names": ["a", "b", "c"]}),
+        ("names=51", {"names": [51]}),
+        ("names=1,2", {"names": ["1", "2"]}),
+        ("names=", {"names": [""]}),
+        ('names=["x,y", "z"]', {"names": ["x,y", "z"]}),
+        ('names="x"', {"names": "x"}),  # JSON string: StackStorm then refuses it
+        ('extra={"a": {"b": 1}}', {"extra": {"a": {"b": 1}}}),
+        ("extra=a=1,b=x=y,c", {"extra": {"a": "1", "b": "x=y"}}),
+        ("extra=[1]", {"extra": {}}),
+        ("target=a=b,c", {"target": "a=b,c"}),
+        ("timeout=30", {"timeout": 30}),
+        ("bogus=1", {"bogus": "1"}),
     ],
 )
-def test_cast_errors_name_the_parameter(schema: dict, raw: str) -> None:
-    with pytest.raises(ParameterError, match="parameter 'p'"):
-        cast("p", schema, raw)
+def test_parse_like_st2_run(word: str, expected: dict) -> None:
+    assert repr(parse(word)) == repr(expected)  # repr: 1 != True, 2 != 2.0
 
 
-def test_split_assignments_keeps_equals_in_values() -> None:
-    assert split_assignments(["a=1", "b=x=y", "c="]) == {"a": "1", "b": "x=y", "c": ""}
-    with pytest.raises(ParameterError, match="key=value"):
-        split_assignments(["novalue"])
+def test_parse_repeated_array_appends_and_other_repeats_replace() -> None:
+    assert parse("names=a", "names=b,c", "target=x", "target=y") == {
+        "names": ["a", "b", "c"],
+        "target": "y",
+    }
 
 
-def test_resolve_fills_defaults_and_drops_runner_parameters() -> None:
-    values = resolve(META, {"target": "t", "names": "1,2"})
-    assert values == {
+def test_parse_word_without_equals_becomes_cmd() -> None:
+    assert parse("target=t", "hello", "limit=2") == {
+        "target": "t",
+        "cmd": "hello limit=2",
+    }
+
+
+def test_parse_at_file_sends_the_text(tmp_path: Path) -> None:
+    (tmp_path / "names.json").write_text('["a", "b"]\n')
+    given = parse_arguments(META, ["@names=names.json"], tmp_path)
+    assert given == {"names": '["a", "b"]\n'}
+    assert check(META, {**given, "target": "t"})["names"] == ["a", "b"]
+    with pytest.raises(ParameterError, match="parameter 'names': cannot read"):
+        parse_arguments(META, ["@names=absent.json"], tmp_path)
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "limit=4x",
+        "limit=",
+        "ratio=",
+        "dry_run=yes",
+        "dry_run=on",
+        "dry_run=maybe",
+        "dry_run=",
+        "names=1.5",
+        "names=true",
+        "names=null",
+        "extra={bad",
+    ],
+)
+def test_parse_errors_name_the_parameter(word: str) -> None:
+    name = word.partition("=")[0]
+    with pytest.raises(
+        ParameterError, match=f"parameter '{name}': st2 run cannot read"
+    ):
+        parse(word)
+
+
+def test_resolve_fills_defaults_and_leaves_runner_parameters_out() -> None:
+    action, runner = resolve(
+        META, ["target=t", "names=x,y", "timeout=30", "log_level=INFO", "debug=true"]
+    )
+    assert action == {
         "workflow": "demo.run",
-        "names": [1, 2],
+        "names": ["x", "y"],
+        "counts": None,
         "mode": "a",
         "dry_run": True,
         "target": "t",
         "extra": None,
+        "limit": None,
+        "ratio": None,
     }
+    assert runner == {"timeout": 30, "log_level": "INFO", "debug": True}
+
+
+def test_none_takes_the_default_as_in_stackstorm() -> None:
+    action, _ = resolve(META, ["target=t", "dry_run=none"])
+    assert action["dry_run"] is True
 
 
 @pytest.mark.parametrize(
-    ("given", "fragment"),
+    ("words", "fragment"),
     [
-        ({"target": "t", "bogus": "1"}, "unknown parameter(s) bogus"),
-        ({}, "parameter 'target' is required"),
-        ({"target": "t", "mode": "c"}, "parameter 'mode': 'c' is not one of a, b"),
-        ({"target": "t", "workflow": "other.fn"}, "parameter 'workflow' is immutable"),
+        (["target=t", "bogus=1"], "unknown parameter(s) 'bogus'"),
+        (["target=t", "oops"], "unknown parameter(s) 'cmd'"),
+        ([], "parameter 'target': 'target' is a required property"),
+        (["target=t", "mode=c"], "parameter 'mode': 'c' is not one of ['a', 'b']"),
+        (["target=t", "dry_run=1"], "parameter 'dry_run': 1 is not of type 'boolean'"),
+        (["target=t", "dry_run=0"], "parameter 'dry_run': 0 is not of type 'boolean'"),
+        (["target=t", "names=51"], "parameter 'names'[0]: 51 is not of type 'string'"),
+        (
+            ["target=t", 'names="x"'],
+            "parameter 'names': StackStorm cannot cast 'x' to array",
+        ),
+        (["target=t", "counts=1,2"], "parameter 'counts'[0]: '1' is not of type"),
+        (["target=t", "limit=0"], "parameter 'limit': 0 is less than the minimum of 1"),
+        (["target=t", "limit=11"], "parameter 'limit': 11 is greater than the maximum"),
+        (["target=t", "timeout=1.5"], "parameter 'timeout': st2 run cannot read"),
+        (["target=t", "env=[1]", "debug=2"], "parameter 'debug': 2 is not of type"),
+        (["target=t", "workflow=other.fn"], "parameter 'workflow' is immutable"),
+        (["target=t", "workflow=demo.run"], "parameter 'workflow' is immutable"),
+        (["target={{ st2kv.system.t }}"], "parameter 'target': '{{ st2kv.system.t }}'"),
     ],
 )
-def test_resolve_rejects(given: dict, fragment: str) -> None:
+def test_resolve_rejects(words: list[str], fragment: str) -> None:
     with pytest.raises(ParameterError) as err:
-        resolve(META, given)
+        resolve(META, words)
     assert fragment in str(err.value)
+
+
+def test_every_problem_is_reported() -> None:
+    with pytest.raises(ParameterError) as err:
+        resolve(META, ["limit=0", "mode=c", "workflow=demo.run"])
+    lines = str(err.value).splitlines()
+    assert [line.split(":")[0].split(" is ")[0] for line in lines] == [
+        "parameter 'limit'",
+        "parameter 'mode'",
+        "parameter 'target'",
+        "parameter 'workflow'",
+    ]
 
 
 def test_config_defaults_fill_nested_entries() -> None:
@@ -118,9 +197,115 @@ def test_find_action_accepts_the_pack_prefix() -> None:
     assert find_action("no.such") is None
 
 
-def test_main_unknown_parameter_is_rejected(capsys: pytest.CaptureFixture) -> None:
-    assert main(["cloud.check", "bogus=1"]) == 2
-    assert "unknown parameter(s) bogus" in capsys.readouterr().err
+CAMPAIGN = "email.ops.down.disabled.hypervisors"
+
+
+@pytest.mark.parametrize(
+    ("words", "fragment"),
+    [
+        (["bogus=1"], "unknown parameter(s) 'bogus'"),
+        (["send_email=yes"], "parameter 'send_email': st2 run cannot read 'yes'"),
+        (["send_email=on"], "parameter 'send_email': st2 run cannot read 'on'"),
+        (["send_email=1"], "parameter 'send_email': 1 is not of type 'boolean'"),
+        (["send_email=0"], "parameter 'send_email': 0 is not of type 'boolean'"),
+        (["to_addresses=51"], "parameter 'to_addresses'[0]: 51 is not of type"),
+        (
+            ["max_recipients=0"],
+            "parameter 'max_recipients': 0 is less than the minimum",
+        ),
+        (["workflow=nope.nope"], "parameter 'workflow' is immutable"),
+        (
+            ["workflow=email_campaigns.ops_down_disabled_hypervisors"],
+            "parameter 'workflow' is immutable",
+        ),
+        (["log_level=INFO", "timeout=x"], "parameter 'timeout': st2 run cannot read"),
+    ],
+)
+def test_main_refuses_bad_input_and_runs_nothing(
+    words: list[str],
+    fragment: str,
+    capsys: pytest.CaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tools.run_action.__main__ as runner
+
+    def must_not_run(meta: ActionMeta) -> type:
+        raise AssertionError("the action was loaded")
+
+    monkeypatch.setattr(runner, "load_action_class", must_not_run)
+    assert main([CAMPAIGN, *words]) == 2
+    captured = capsys.readouterr()
+    assert fragment in captured.err
+    assert captured.out == ""
+
+
+def test_main_required_parameter_missing(capsys: pytest.CaptureFixture) -> None:
+    assert main(["email.test"]) == 2
+    assert "parameter 'to': 'to' is a required property" in capsys.readouterr().err
+
+
+def test_main_runner_parameters_are_accepted_and_not_passed(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """timeout, log_level, env, debug and content_version are valid inputs (as in
+    st2 run); like StackStorm, the runner keeps them: run() never sees them."""
+    import tools.run_action.__main__ as runner
+
+    seen: dict = {}
+
+    class RecordingAction:
+        def __init__(self, config: dict, action_service: object) -> None:
+            pass
+
+        def run(self, **params: object) -> tuple[bool, object]:
+            seen.update(params)
+            return True, {}
+
+    monkeypatch.setenv("OPENSTACK_OPS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(runner, "load_action_class", lambda meta: RecordingAction)
+    words = [
+        "timeout=30",
+        "log_level=INFO",
+        "env=A=1,B=2",
+        "debug=true",
+        "content_version=v1",
+        "to_addresses=",
+        "send_email=false",
+    ]
+    assert main([CAMPAIGN, *words]) == 0
+    meta = find_action(CAMPAIGN)
+    assert set(seen) == set(meta.parameters)
+    assert not set(seen) & {"timeout", "log_level", "env", "debug", "content_version"}
+    assert seen["workflow"] == "email_campaigns.ops_down_disabled_hypervisors"
+    assert seen["to_addresses"] == [""]  # as st2 run sends it
+    assert seen["send_email"] is False
+    err = capsys.readouterr().err
+    assert "runner parameters (not applied locally): timeout=30" in err
+
+
+def test_main_reads_at_files_and_config_from_the_caller_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tools.run_action.__main__ as runner
+
+    seen: dict = {}
+
+    class RecordingAction:
+        def __init__(self, config: dict, action_service: object) -> None:
+            seen["config"] = config
+
+        def run(self, **params: object) -> tuple[bool, object]:
+            seen.update(params)
+            return True, {}
+
+    (tmp_path / "to.json").write_text('["a@example.org", "b@example.org"]')
+    (tmp_path / "config.yaml").write_text("ops_email: [ops@example.org]\n")
+    monkeypatch.setenv("OPENSTACK_OPS_CALLER_DIR", str(tmp_path))
+    monkeypatch.setenv("OPENSTACK_OPS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(runner, "load_action_class", lambda meta: RecordingAction)
+    assert main([CAMPAIGN, "@to_addresses=to.json", "--config", "config.yaml"]) == 0
+    assert seen["to_addresses"] == ["a@example.org", "b@example.org"]
+    assert seen["config"]["ops_email"] == ["ops@example.org"]
 
 
 def test_main_unknown_cloud_account_fails(
