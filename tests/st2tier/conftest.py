@@ -43,11 +43,21 @@ def pytest_report_header(config: pytest.Config) -> str:
     )
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """What went through StackStorm's own code, section by section."""
+    from tier_support import REPORT
+
+    for section, lines in REPORT.items():
+        terminalreporter.section(f"through StackStorm: {section} ({len(lines)})")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def layout() -> Any:
     """StackStorm configured, on mongomock, with the pack registered."""
     import st2env
-    from tier_support import SECRETS
+    from tier_support import SECRETS, report
 
     tier = st2env.layout_from_env()
     st2env.write_st2_conf(tier)
@@ -57,7 +67,7 @@ def layout() -> Any:
     st2env.setup_st2(tier)
     st2env.silence_message_bus()
     counts = st2env.register_pack(tier)
-    print(f"registered with StackStorm's registrars: {counts}")
+    report("registrars", f"register_* (fail_on_failure=True): {counts}")
     for name, value in SECRETS.items():
         st2env.store_secret(name, value)
     return tier

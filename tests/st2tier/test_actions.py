@@ -17,7 +17,14 @@ from typing import Any
 
 import pytest
 import yaml
-from tier_support import CHECKOUT, PACK, example_config, install_config, pack_yaml
+from tier_support import (
+    CHECKOUT,
+    PACK,
+    example_config,
+    install_config,
+    pack_yaml,
+    report,
+)
 
 #: Plausible values for required parameters that have no default, by name.
 SAMPLE_VALUES: dict[str, Any] = {
@@ -127,7 +134,10 @@ def test_action_result_protocol_with_services_unreachable(
     result = output.get("result")
     stderr = output.get("stderr", "")
     summary = result.get("error") if isinstance(result, dict) else result
-    print(f"{PACK}.{name}: {status}: {str(summary)[:160]}")
+    report(
+        "actions, services unreachable (runner container + python runner)",
+        f"{PACK}.{name}: {status}: {str(summary)[:140]}",
+    )
     assert "Traceback (most recent call last)" not in stderr, (
         f"actions/{name}.yaml: the python runner's wrapper ended in a traceback:\n"
         f"{stderr[-2000:]}"
@@ -141,8 +151,8 @@ def test_action_result_protocol_with_services_unreachable(
         ), f"{name}: a failed execution's result must carry an error: {result!r}"
 
 
-def devcloud_config() -> dict[str, Any]:
-    """The example config pointed at the local cloud's admin account."""
+def devcloud_config() -> tuple[dict[str, Any], str]:
+    """The example config pointed at the local cloud's admin account, and its password."""
     clouds_file = Path(CHECKOUT / ".devcloud" / "clouds.yaml")
     auth = yaml.safe_load(clouds_file.read_text())["clouds"]["devcloud-admin"]["auth"]
     config = copy.deepcopy(example_config())
@@ -183,6 +193,6 @@ def test_read_only_actions_succeed_against_the_local_cloud(
         from tier_support import SECRETS
 
         st2env.store_secret("openstack_password", SECRETS["openstack_password"])
-    print(f"{PACK}.{ref} against the devcloud: {status}")
+    report("actions against the local cloud", f"{PACK}.{ref}: {status}")
     assert status == "succeeded", f"{ref}: {status}: {output}"
     assert output["result"] not in (None, "None")

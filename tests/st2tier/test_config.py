@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
-from tier_support import CHECKOUT, SECRETS, example_config, install_config
+from tier_support import CHECKOUT, SECRETS, example_config, install_config, report
 
 
 def st2kv_names(config: Any) -> set[str]:
@@ -27,9 +27,10 @@ def test_example_config_renders_with_encrypted_secrets(layout: Any) -> None:
             f"configs registrar / ContentPackConfigLoader.get_config() failed: "
             f"{type(error).__name__}: {error}"
         )
-    print(
+    report(
+        "example config (configs registrar + ContentPackConfigLoader)",
         f"example config rendered by ContentPackConfigLoader: {len(loaded)} keys, "
-        f"secrets {sorted(st2kv_names(example))} decrypted from the datastore"
+        f"secrets {sorted(st2kv_names(example))} decrypted from the datastore",
     )
     assert loaded["clouds"][0]["password"] == SECRETS["openstack_password"]
     assert loaded["smtp_accounts"][0]["password"] == SECRETS["smtp_password"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tier_support import CHECKOUT, PACK, pack_yaml
+from tier_support import CHECKOUT, PACK, pack_yaml, report
 
 
 def test_registrars_registered_everything(layout: Any) -> None:
@@ -26,7 +26,7 @@ def test_registrars_registered_everything(layout: Any) -> None:
     }
     for kind, (model, count) in expected.items():
         stored = model.query(pack=PACK).count()
-        print(f"registered {kind}: {stored} of {count} files")
+        report("registrars", f"{kind}: {stored} of {count} files registered")
         assert stored == count, f"{kind}: {stored} registered, {count} files"
     triggers = sum(len(s.get("trigger_types", [])) for _, s in pack_yaml("sensors"))
     assert TriggerType.query(pack=PACK).count() == triggers
@@ -98,5 +98,8 @@ def test_metadata_validates_with_st2_api_models(layout: Any, kind: str) -> None:
             model(**content).validate()
         except Exception as error:
             problems.append(f"{kind}/{path.name}: {model.__name__}.validate(): {error}")
-    print(f"{kind}: {len(pack_yaml(kind))} files validated by StackStorm's API model")
+    report(
+        "API models",
+        f"{kind}: {len(pack_yaml(kind))} files pass {model.__name__}.validate()",
+    )
     assert not problems, "\n".join(problems)

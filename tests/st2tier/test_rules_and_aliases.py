@@ -19,7 +19,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from tier_support import CHECKOUT, PACK, example_config, install_config, pack_yaml
+from tier_support import (
+    CHECKOUT,
+    PACK,
+    example_config,
+    install_config,
+    pack_yaml,
+    report,
+)
 
 HV_STATES = [
     "RUNNING",
@@ -125,7 +132,11 @@ def test_rule_fires_on_realistic_triggers_and_requests_a_valid_execution(
             rendered = execution.parameters
             for key, value in rendered.items():
                 assert "{{" not in str(value), f"{key} not rendered: {value}"
-    print(f"rule {rule['name']}: fired on {matched} realistic trigger instance(s)")
+    report(
+        "rules (RuleFilter + RuleEnforcer)",
+        f"{rule['name']}: fired on {matched} realistic trigger instance(s), "
+        f"executions requested",
+    )
     assert matched, f"rules/{name}.yaml matches none of the realistic trigger instances"
     assert not problems, (
         f"rules/{name}.yaml: StackStorm's RuleEnforcer could not request the action:\n"
@@ -223,7 +234,10 @@ def test_alias_representation_matches_and_requests(
     with_config: Any, message: str, alias_name: str, representation: str
 ) -> None:
     _check_alias_message(message, alias_name, representation)
-    print(f"alias {alias_name}: {message!r} -> {representation!r}")
+    report(
+        "aliases (match_command_to_alias + create_request)",
+        f"{alias_name}: {message!r} -> {representation!r}",
+    )
 
 
 @pytest.mark.parametrize(
@@ -240,3 +254,7 @@ def test_pack_chat_examples_extract_the_same_in_stackstorm(
 ) -> None:
     params = _check_alias_message(message, alias_name, representation)
     assert params == expected, f"StackStorm extracted {params} from {message!r}"
+    report(
+        "chat examples (extract_parameters_for_action_alias_db)",
+        f"{alias_name}: {message!r} -> {params}",
+    )

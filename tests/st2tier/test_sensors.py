@@ -23,7 +23,7 @@ import pytest
 import requests
 import yaml
 from test_actions import devcloud_config
-from tier_support import CHECKOUT, PACK, SECRETS, install_config, pack_yaml
+from tier_support import CHECKOUT, PACK, SECRETS, install_config, pack_yaml, report
 
 HUB_TOKEN = "st2tier-hub-admin-token-0123456789abcdef"
 
@@ -99,32 +99,38 @@ def poll_sensor(
     ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert out.exists(), f"sensor driver wrote no report: {done.stderr[-3000:]}"
-    report = json.loads(out.read_text())
-    report["stderr"] = done.stderr[-4000:]
-    return report
+    outcome = json.loads(out.read_text())
+    outcome["stderr"] = done.stderr[-4000:]
+    return outcome
 
 
 SENSORS = {sensor["class_name"]: sensor for _, sensor in pack_yaml("sensors")}
 
 
-def check_report(name: str, report: dict[str, Any]) -> None:
-    assert report["error"] is None, (
+def check_outcome(name: str, outcome: dict[str, Any]) -> None:
+    """The sensor loaded, polled, and StackStorm delivered every payload it dispatched."""
+    assert outcome["error"] is None, (
         f"sensors/{name}: failed under st2reactor's SensorWrapper (sensor container "
-        f"path order, StackStorm's packages first):\n{report['error']}"
+        f"path order, StackStorm's packages first):\n{outcome['error']}"
     )
-    assert report["validate_trigger_payload"] is True
-    assert not report["rejected"], (
+    assert outcome["validate_trigger_payload"] is True
+    assert not outcome["rejected"], (
         f"sensors/{name}: StackStorm's TriggerDispatcherService dropped payloads "
-        f"(validate_trigger_payload): {json.dumps(report['rejected'], indent=1)[:3000]}"
+        f"(validate_trigger_payload): {json.dumps(outcome['rejected'], indent=1)[:3000]}"
     )
-    assert report[
-        "delivered"
-    ], f"sensors/{name}: dispatched nothing; its log:\n{report['stderr']}"
-    print(
-        f"sensor {name}: {len(report['delivered'])} trigger(s) passed "
-        f"validate_trigger_payload and were delivered, e.g. "
-        f"{json.dumps(report['delivered'][0])[:300]}"
+    delivered = outcome["delivered"]
+    assert (
+        delivered
+    ), f"sensors/{name}: dispatched nothing; its log:\n{outcome['stderr']}"
+    report(
+        "sensors (SensorWrapper, sensor path order)",
+        f"{name}: loaded, polled; {len(delivered)} trigger(s) delivered",
     )
+    for item in delivered:
+        report(
+            "trigger payloads (TriggerDispatcherService -> validate_trigger_payload)",
+            f"{item['trigger']}: {json.dumps(item['payload'], sort_keys=True)[:200]}",
+        )
 
 
 def test_hypervisor_state_sensor_dispatches_valid_triggers(
@@ -133,18 +139,18 @@ def test_hypervisor_state_sensor_dispatches_valid_triggers(
     config, password = devcloud_config()
     config["hypervisor_sensor"]["cloud_account"] = config["clouds"][0]["name"]
     install_config(layout, config)
-    report = poll_sensor(
+    outcome = poll_sensor(
         layout,
         SENSORS["HypervisorStateSensor"],
         {**SECRETS, "openstack_password": password},
         polls=2,
         tmp=tmp_path,
     )
-    check_report("hypervisor_state.yaml", report)
-    names = {d["payload"]["hypervisor_name"] for d in report["delivered"]}
+    check_outcome("hypervisor_state.yaml", outcome)
+    names = {d["payload"]["hypervisor_name"] for d in outcome["delivered"]}
     assert any(n.startswith("devcloud-hv") for n in names), names
     # The second poll sees no change: nothing is announced twice.
-    assert len(names) == len(report["delivered"])
+    assert len(names) == len(outcome["delivered"])
 
 
 def test_jupyter_inactive_users_sensor_dispatches_valid_triggers(
@@ -174,15 +180,15 @@ def test_jupyter_inactive_users_sensor_dispatches_valid_triggers(
         }
     ]
     install_config(layout, config)
-    report = poll_sensor(
+    outcome = poll_sensor(
         layout,
         SENSORS["JupyterInactiveUsersSensor"],
         {**SECRETS, "jupyter_training_token": HUB_TOKEN},
         polls=1,
         tmp=tmp_path,
     )
-    check_report("jupyter_inactive_users.yaml", report)
-    users = {u["name"] for d in report["delivered"] for u in d["payload"]["users"]}
+    check_outcome("jupyter_inactive_users.yaml", outcome)
+    users = {u["name"] for d in outcome["delivered"] for u in d["payload"]["users"]}
     assert {"st2tier-a", "st2tier-b"} <= users, users
 
 

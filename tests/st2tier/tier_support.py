@@ -19,6 +19,15 @@ SECRETS = {
 }
 
 
+#: What went through StackStorm's code, by section, printed at the end of the run.
+REPORT: dict[str, list[str]] = {}
+
+
+def report(section: str, line: str) -> None:
+    """Record one line for the tier's closing summary."""
+    REPORT.setdefault(section, []).append(line)
+
+
 def install_config(tier: Any, config: dict[str, Any]) -> dict[str, Any]:
     """Write /opt/stackstorm/configs/openstack_ops.yaml, register it with validation
     (as `st2ctl reload --register-configs`), and load it as actions get it."""
