@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -103,3 +104,26 @@ def test_metadata_validates_with_st2_api_models(layout: Any, kind: str) -> None:
         f"{kind}: {len(pack_yaml(kind))} files pass {model.__name__}.validate()",
     )
     assert not problems, "\n".join(problems)
+
+
+def test_stand_in_runner_parameters_match_stackstorm(layout: Any) -> None:
+    """The linter's and run_action's table of python-script runner parameters is
+    what the registered python runner declares (type, default, enum)."""
+    from st2common.persistence.runner import RunnerType
+
+    sys.path.insert(0, str(CHECKOUT))
+    from tools.pack_lint.core import RUNNER_PARAMETERS
+
+    real = RunnerType.get_by_name("python-script").runner_parameters
+    ours = RUNNER_PARAMETERS["python-script"]
+    assert sorted(ours) == sorted(real), "tools/pack_lint/core.py RUNNER_PARAMETERS"
+    for name, spec in real.items():
+        for key in ("type", "default", "enum"):
+            assert ours[name].get(key) == spec.get(key), (
+                f"tools/pack_lint/core.py RUNNER_PARAMETERS['python-script'][{name!r}]"
+                f"[{key!r}] is {ours[name].get(key)!r}; StackStorm's python runner "
+                f"declares {spec.get(key)!r}"
+            )
+    report(
+        "runner parameters", f"python-script: {sorted(real)} match the stand-in's table"
+    )

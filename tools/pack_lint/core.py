@@ -71,7 +71,11 @@ RUNNER_PARAMETERS: dict[str, dict[str, dict[str, Any]]] = {
         "timeout": {**_TIMEOUT, "default": 600},
         "env": _ENV,
         "debug": {"type": "boolean", "default": False},
-        "log_level": {"type": "string", "default": "DEBUG"},
+        "log_level": {
+            "type": "string",
+            "default": "DEBUG",
+            "enum": ["AUDIT", "CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"],
+        },
         "content_version": {"type": "string"},
     },
     "local-shell-cmd": _LOCAL_SHELL,
