@@ -48,9 +48,22 @@ SAMPLE_VALUES: dict[str, Any] = {
     "image_names": ["cirros"],
     "reason": "st2tier check",
     "confirm": "st2tier",
-    "quotas": {"cores": 10},
+    "quotas": {"compute": {"cores": 10}},
     "hypervisors": ["devcloud-hv1"],
     "user": "st2tier-user",
+}
+
+
+#: Optional inputs that get these actions past their own input checks to the service.
+EXTRA_INPUTS: dict[str, dict[str, Any]] = {
+    "image.search.by.datetime": {"days": 30},
+    "server.search.by.datetime": {"days": 30},
+    "user.search.by.datetime": {"days": 30},
+    "jupyter.server.start": {"user": "st2tier-user"},
+    "jupyter.server.stop": {"user": "st2tier-user"},
+    "jupyter.user.create": {"user": "st2tier-user"},
+    "jupyter.user.delete": {"user": "st2tier-user"},
+    "jupyter.users.prepare": {"user": "st2tier-user"},
 }
 
 
@@ -130,7 +143,8 @@ def unreachable(layout: Any) -> dict[str, Any]:
 def test_action_result_protocol_with_services_unreachable(
     unreachable: dict[str, Any], name: str, meta: dict[str, Any]
 ) -> None:
-    status, output = run_action(f"{PACK}.{name}", required_inputs(meta))
+    inputs = {**required_inputs(meta), **EXTRA_INPUTS.get(name, {})}
+    status, output = run_action(f"{PACK}.{name}", inputs)
     result = output.get("result")
     stderr = output.get("stderr", "")
     summary = result.get("error") if isinstance(result, dict) else result
@@ -149,6 +163,15 @@ def test_action_result_protocol_with_services_unreachable(
         assert isinstance(result, dict) and isinstance(
             result.get("error"), str
         ), f"{name}: a failed execution's result must carry an error: {result!r}"
+        accounts = [
+            entry["name"]
+            for key in ("clouds", "smtp_accounts", "jupyter_envs")
+            for entry in unreachable[key]
+        ]
+        named = [a for a in accounts if f"'{a}'" in result["error"]]
+        assert (
+            named or "parameter '" in result["error"]
+        ), f"{name}: the failure names neither the account nor a parameter: {result}"
 
 
 def devcloud_config() -> tuple[dict[str, Any], str]:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -209,9 +210,23 @@ def check(meta: ActionMeta, given: dict[str, Any]) -> dict[str, Any]:
     return {name: values.get(name) for name in schemas}
 
 
+def _as_stored(value: Any) -> Any:
+    """``value`` as StackStorm stores a request's parameters (JSON): NaN and
+    ±Infinity become null, at any depth (found by the real-StackStorm tier:
+    ``value=nan`` reaches create_request as None)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_as_stored(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_stored(item) for key, item in value.items()}
+    return value
+
+
 def _cast(name: str, value: Any, schema: dict[str, Any]) -> Any:
     """``value`` cast to ``schema``'s type as the API does before validating.
     Values from ``key=value`` already have their type; ``@file`` text is read here."""
+    value = _as_stored(value)
     if isinstance(value, (list, dict, str)) and any(
         marker in str(value) for marker in _JINJA_MARKERS
     ):

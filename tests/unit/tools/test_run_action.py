@@ -386,3 +386,20 @@ def test_text_result_is_printed_as_is(
     monkeypatch.setattr(runner, "load_action_class", lambda meta: FixedResultAction)
     assert runner.run(find_action("cloud.check"), {}, {}) is True
     assert capsys.readouterr().out == expected
+
+
+def test_non_finite_numbers_become_null_as_stackstorm_stores_them() -> None:
+    """``value=nan`` reaches StackStorm's create_request as None (parameters are stored
+    as JSON), so a required number refuses it; found by the real-StackStorm tier."""
+    from tools.pack_meta import load_actions
+    from tools.run_action.params import ParameterError, resolve
+
+    meta = next(m for m in load_actions() if m.name == "flavor.search.by.expression")
+    for raw in ("nan", "inf", "-inf"):
+        words = ["property_to_search_by=vcpus", "operator=greater_than", f"value={raw}"]
+        try:
+            resolve(meta, words)
+        except ParameterError as error:
+            assert "parameter 'value'" in str(error)
+        else:
+            raise AssertionError(f"value={raw} was accepted")
