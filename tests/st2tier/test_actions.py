@@ -153,7 +153,7 @@ def test_action_result_protocol_with_services_unreachable(
         f"{PACK}.{name}: {status}: {str(summary)[:140]}",
     )
     assert "Traceback (most recent call last)" not in stderr, (
-        f"actions/{name}.yaml: the python runner's wrapper ended in a traceback:\n"
+        f"actions/{name}.yaml: StackStorm's python runner (python_runner.python_action_wrapper) ended in a traceback:\n"
         f"{stderr[-2000:]}"
     )
     assert status in ("succeeded", "failed"), f"{name}: status {status}: {output}"
