@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -133,20 +132,36 @@ def check_outcome(name: str, outcome: dict[str, Any]) -> None:
         )
 
 
+def sensor_run(
+    tier: Any,
+    class_name: str,
+    config: dict[str, Any],
+    secrets: dict[str, str],
+    polls: int,
+    tmp: Path,
+) -> dict[str, Any]:
+    """Install ``config``, poll the sensor ``polls`` times, check what StackStorm
+    made of it, and return the outcome."""
+    install_config(tier, config)
+    sensor = SENSORS[class_name]
+    outcome = poll_sensor(tier, sensor, {**SECRETS, **secrets}, polls, tmp)
+    check_outcome(Path(sensor["entry_point"]).stem + ".yaml", outcome)
+    return outcome
+
+
 def test_hypervisor_state_sensor_dispatches_valid_triggers(
     layout: Any, tmp_path: Path
 ) -> None:
     config, password = devcloud_config()
     config["hypervisor_sensor"]["cloud_account"] = config["clouds"][0]["name"]
-    install_config(layout, config)
-    outcome = poll_sensor(
+    outcome = sensor_run(
         layout,
-        SENSORS["HypervisorStateSensor"],
-        {**SECRETS, "openstack_password": password},
+        "HypervisorStateSensor",
+        config,
+        {"openstack_password": password},
         polls=2,
         tmp=tmp_path,
     )
-    check_outcome("hypervisor_state.yaml", outcome)
     names = {d["payload"]["hypervisor_name"] for d in outcome["delivered"]}
     assert any(n.startswith("devcloud-hv") for n in names), names
     # The second poll sees no change: nothing is announced twice.
@@ -179,18 +194,13 @@ def test_jupyter_inactive_users_sensor_dispatches_valid_triggers(
             "inactive_days": 30,
         }
     ]
-    install_config(layout, config)
-    outcome = poll_sensor(
+    outcome = sensor_run(
         layout,
-        SENSORS["JupyterInactiveUsersSensor"],
-        {**SECRETS, "jupyter_training_token": HUB_TOKEN},
+        "JupyterInactiveUsersSensor",
+        config,
+        {"jupyter_training_token": HUB_TOKEN},
         polls=1,
         tmp=tmp_path,
     )
-    check_outcome("jupyter_inactive_users.yaml", outcome)
     users = {u["name"] for d in outcome["delivered"] for u in d["payload"]["users"]}
     assert {"st2tier-a", "st2tier-b"} <= users, users
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(pytest.main([__file__]))
