@@ -10,6 +10,7 @@ actions succeed.
 from __future__ import annotations
 
 import copy
+import os
 import socket
 import sys
 from pathlib import Path
@@ -176,7 +177,8 @@ def test_action_result_protocol_with_services_unreachable(
 
 def devcloud_config() -> tuple[dict[str, Any], str]:
     """The example config pointed at the local cloud's admin account, and its password."""
-    clouds_file = Path(CHECKOUT / ".devcloud" / "clouds.yaml")
+    state = os.environ.get("OPENSTACK_OPS_DEVCLOUD_DIR") or CHECKOUT / ".devcloud"
+    clouds_file = Path(state) / "clouds.yaml"
     auth = yaml.safe_load(clouds_file.read_text())["clouds"]["devcloud-admin"]["auth"]
     config = copy.deepcopy(example_config())
     cloud = config["clouds"][0]
