@@ -12,21 +12,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import openstack
 from openstack.config import OpenStackConfig
 from openstack.connection import Connection
 
+from openstack_query.connect import CONNECT_RETRIES, DEFAULT_TIMEOUT, open_connection
 from pack_common import ConfigError, entry_names, find_named_entry, require_fields
 
 CONFIG_KEY = "clouds"
 PARAMETER = "cloud_account"
 APP_NAME = "openstack_ops"
-#: Retries of a request whose connection failed before an answer (keystoneauth's
-#: ``connect_retries``, with its growing delay). An HTTP server or load balancer that
-#: closes an idle keep-alive connection just as a request is sent on it makes the
-#: request fail with "Remote end closed connection without response"; that request
-#: was never processed, and one retry on a fresh connection succeeds.
-CONNECT_RETRIES = 2
+# CONNECT_RETRIES and DEFAULT_TIMEOUT (seconds) are the Query library's, re-exported:
+# every connection the pack opens has them (see openstack_query.connect).
+__all__ = ["CONNECT_RETRIES", "DEFAULT_TIMEOUT", "CloudAccount", "connect"]
 _REQUIRED = ("auth_url", "username", "password", "project_name")
 _PSEUDO_CLOUDS = frozenset({"defaults", "envvars"})
 #: The ``cloud_account`` each connection opened by ``connect`` is for.
@@ -62,6 +59,8 @@ class CloudAccount:
     interface: str = "public"
     verify: bool = True
     cacert: str | None = None
+    #: Seconds to connect and for each read of a response, per request.
+    timeout: int = DEFAULT_TIMEOUT
 
     @classmethod
     def from_config(cls, entry: Mapping[str, Any]) -> CloudAccount:
@@ -69,11 +68,19 @@ class CloudAccount:
         require_fields(entry, CONFIG_KEY, _REQUIRED)
         known = set(cls.__dataclass_fields__)
         values = {k: v for k, v in entry.items() if k in known and v is not None}
+        timeout = values.get("timeout", DEFAULT_TIMEOUT)
+        if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
+            raise ConfigError(
+                f"pack config '{CONFIG_KEY}' entry {values.get('name')!r}: "
+                f"'timeout' must be an integer of at least 1 (seconds), "
+                f"got {timeout!r}"
+            )
         return cls(**values)
 
     def connect(self) -> Connection:
         """A lazily-authenticating connection; nothing is sent until first use."""
-        return openstack.connect(
+        return open_connection(
+            timeout=self.timeout,
             load_yaml_config=False,
             load_envvars=False,
             app_name=APP_NAME,
@@ -90,7 +97,6 @@ class CloudAccount:
             interface=self.interface,
             verify=self.verify,
             cacert=self.cacert,
-            connect_retries=CONNECT_RETRIES,
         )
 
 
@@ -119,10 +125,8 @@ def connect(config: Mapping[str, Any], cloud_account: str | None) -> Connection:
         return _remember(CloudAccount.from_config(entry).connect(), name)
     yaml_names = clouds_yaml_names()
     if name in yaml_names:
-        conn = openstack.connect(
-            cloud=name, app_name=APP_NAME, connect_retries=CONNECT_RETRIES
-        )
-        return _remember(conn, name)
+        # clouds.yaml's own api_timeout applies, else DEFAULT_TIMEOUT.
+        return _remember(open_connection(cloud=name, app_name=APP_NAME), name)
     configured = ", ".join(entry_names(config, CONFIG_KEY)) or "none"
     in_yaml = ", ".join(yaml_names) or "none"
     raise ConfigError(
