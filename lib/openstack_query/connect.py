@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import openstack.config
+import requests
+from keystoneauth1 import session as ks_session
 from openstack import exceptions as sdk_exceptions
 from openstack.connection import Connection
 
@@ -20,8 +22,30 @@ DEFAULT_TIMEOUT = 60
 #: ``connect_retries``, with its growing delay). An HTTP server or load balancer that
 #: closes an idle keep-alive connection just as a request is sent on it makes the
 #: request fail with "Remote end closed connection without response"; that request
-#: was never processed, and one retry on a fresh connection succeeds.
+#: was never processed, and one retry on a fresh connection succeeds. Only requests
+#: of ``IDEMPOTENT_METHODS`` are retried (see ``IdempotentRetrySession``).
 CONNECT_RETRIES = 2
+#: Methods whose repetition has the effect of one request (RFC 9110, 9.2.2).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+class IdempotentRetrySession(ks_session.Session):
+    """A keystoneauth session whose ``connect_retries`` apply to idempotent methods.
+
+    keystoneauth retries a request whose connection failed or timed out whatever its
+    method. A POST whose reply was lost may have been carried out (a router created):
+    sending it again would create a duplicate, so a POST (or PATCH) is sent once and
+    its failure is raised.
+    """
+
+    def request(
+        self, url: str, method: str, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        """``Session.request``, without connection retries for a non-idempotent
+        ``method``."""
+        if method.upper() not in IDEMPOTENT_METHODS:
+            kwargs["connect_retries"] = 0
+        return super().request(url, method, *args, **kwargs)
 
 
 def open_connection(timeout: float | None = None, **options: Any) -> Connection:
@@ -30,7 +54,8 @@ def open_connection(timeout: float | None = None, **options: Any) -> Connection:
     ``options`` are ``openstack.connect``'s (``cloud=``, ``auth=``, ...). Every
     request gets ``timeout`` seconds to connect and for each read: the given one,
     else the configuration's ``api_timeout`` (clouds.yaml), else
-    ``DEFAULT_TIMEOUT``.
+    ``DEFAULT_TIMEOUT``. A request whose connection fails or times out is retried
+    ``CONNECT_RETRIES`` times if its method is idempotent, else not at all.
     """
     region = openstack.config.get_cloud_region(
         connect_retries=CONNECT_RETRIES, **options
@@ -39,6 +64,7 @@ def open_connection(timeout: float | None = None, **options: Any) -> Connection:
         region.config["api_timeout"] = timeout
     elif not region.config.get("api_timeout"):
         region.config["api_timeout"] = DEFAULT_TIMEOUT
+    region.set_session_constructor(IdempotentRetrySession)
     return Connection(config=region)
 
 

@@ -1,10 +1,12 @@
-"""A request on a connection the server closes without answering is retried.
+"""A request on a connection the server closes without answering is retried, if
+its method is idempotent.
 
 Servers and load balancers close idle keep-alive connections; a request sent on one
 at that moment fails with "Remote end closed connection without response" although
 nothing was processed. The pack's connections retry such a request
-(``CONNECT_RETRIES``). The fault is injected by a small HTTP server on 127.0.0.1
-that drops the first request to ``/servers`` unanswered.
+(``CONNECT_RETRIES``), but only for idempotent methods: a POST whose reply was lost
+may have created something, and is sent once. The fault is injected by a small HTTP
+server on 127.0.0.1 that drops the first request to ``/servers`` unanswered.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pytest
 from keystoneauth1 import exceptions as ksa_exceptions
 
 from openstack_api.connection import CONNECT_RETRIES, CloudAccount, connect
+from openstack_query.connect import open_connection
 
 
 class DropFirstServer:
@@ -79,25 +82,53 @@ def server() -> Iterator[DropFirstServer]:
     srv.sock.close()
 
 
+_NO_AUTH = {
+    "load_yaml_config": False,
+    "load_envvars": False,
+    "auth_type": "none",
+    "connect_retry_delay": 0.01,
+}
+
+
 def _connect(url: str, retries: int) -> openstack.connection.Connection:
+    """A plain openstacksdk connection (keystoneauth's own retry behaviour)."""
     return openstack.connect(
-        load_yaml_config=False,
-        load_envvars=False,
-        auth_type="none",
-        compute_endpoint_override=url,
-        connect_retries=retries,
-        connect_retry_delay=0.01,
+        compute_endpoint_override=url, connect_retries=retries, **_NO_AUTH
     )
+
+
+def _pack_connect(url: str) -> openstack.connection.Connection:
+    """A connection as the pack opens them."""
+    return open_connection(compute_endpoint_override=url, **_NO_AUTH)
 
 
 def test_dropped_request_is_retried_with_the_pack_setting(
     server: DropFirstServer,
 ) -> None:
-    conn = _connect(server.url, CONNECT_RETRIES)
+    conn = _pack_connect(server.url)
     response = conn.compute.get("/servers")
     assert response.json() == {"servers": []}
     assert server.dropped == 1
     assert server.requests.count("GET /v2.1/servers HTTP/1.1") == 2
+
+
+def test_a_post_whose_reply_was_lost_is_not_sent_again(
+    server: DropFirstServer,
+) -> None:
+    conn = _pack_connect(server.url)
+    with pytest.raises(ksa_exceptions.ConnectFailure):
+        conn.compute.post("/servers", json={"server": {"name": "vm"}})
+    posts = [r for r in server.requests if r.startswith("POST")]
+    assert posts == ["POST /v2.1/servers HTTP/1.1"]
+
+
+def test_keystoneauth_alone_would_send_the_post_twice(
+    server: DropFirstServer,
+) -> None:
+    """Why the pack's session exists: keystoneauth retries every method."""
+    conn = _connect(server.url, CONNECT_RETRIES)
+    conn.compute.post("/servers", json={"server": {"name": "vm"}})
+    assert server.requests.count("POST /v2.1/servers HTTP/1.1") == 2
 
 
 def test_without_retries_the_same_fault_fails(server: DropFirstServer) -> None:
