@@ -1,6 +1,7 @@
 """openstack_query: ask questions of an OpenStack cloud and render the answers.
 
-Standalone (openstacksdk, tabulate, python-dateutil and the standard library only)::
+Standalone (openstacksdk, tabulate, python-dateutil, google-re2 and the standard
+library only)::
 
     from openstack_query import ServerQuery, UserQuery
 

@@ -3,16 +3,22 @@ property each applies to, and how each is checked against a value.
 
 A preset is validated against the property's kind and its arguments are checked and
 normalised when ``where()`` is called, so a bad query fails before any API call.
+
+Regexes are RE2 (google-re2): matching takes time linear in the text whatever the
+pattern, so a pattern such as ``(a+)+$`` cannot run away on a long value. RE2 is
+Python's syntax without backreferences and lookaround (https://github.com/google/re2/wiki/Syntax);
+a pattern it does not support is a ``PresetError``.
 """
 
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+import re2
 
 from openstack_query.errors import PresetError
 from openstack_query.kinds import PropKind
@@ -140,7 +146,8 @@ class PresetArgs:
     value: Any = None
     values: tuple[Any, ...] = ()
     span: timedelta | None = None
-    pattern: re.Pattern[str] | None = None
+    #: A compiled RE2 pattern (``re2.compile``).
+    pattern: Any = None
     raw: Mapping[str, Any] = field(default_factory=dict)
     #: ``values`` as a set, so membership tests stay O(1) for long value lists
     #: (a chained query restricted to thousands of keys).
@@ -225,11 +232,24 @@ def build_args(
     pattern = args.get("regex", args.get("regex_string"))
     if not isinstance(pattern, str) or pattern == "":
         raise PresetError(f"{context} needs 'regex', a non-empty string")
+    return PresetArgs(pattern=_compile_re2(pattern, context), raw=args)
+
+
+def _compile_re2(pattern: str, context: str) -> Any:
+    """``pattern`` compiled by RE2; ``PresetError`` saying why when RE2 refuses it
+    (bad syntax, or a construct RE2 lacks such as a backreference)."""
+    options = re2.Options()
+    options.log_errors = False  # RE2 would also print the error to stderr
     try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
-        raise PresetError(f"{context}: invalid regex {pattern!r}: {exc}") from None
-    return PresetArgs(pattern=compiled, raw=args)
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise PresetError(
+            f"{context}: invalid regex {pattern!r} for RE2 (Python's syntax without "
+            f"backreferences or lookaround): {reason}"
+        ) from None
 
 
 def check_kind(preset: Preset, kind: PropKind, prop_name: str) -> None:
