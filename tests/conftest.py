@@ -2,6 +2,9 @@
 
 The test-only StackStorm stand-in (``tools/st2stub``) is added only when the real
 StackStorm is not importable, so the same tests run under ``st2-run-pack-tests``.
+With the real StackStorm, its eventlet monkey patch is applied first, as importing
+``st2tests`` does anyway: modules imported before it (``socketserver`` of the tests'
+HTTP servers) would otherwise keep blocking selectors that stall every green thread.
 """
 
 import sys
@@ -14,6 +17,8 @@ for _path in (PACK_DIR / "sensors", PACK_DIR / "actions", PACK_DIR / "lib", PACK
         sys.path.insert(0, str(_path))
 
 try:
-    import st2common  # noqa: F401
+    from st2common.util.monkey_patch import monkey_patch
 except ImportError:
     sys.path.insert(0, str(PACK_DIR / "tools" / "st2stub"))
+else:
+    monkey_patch()

@@ -19,11 +19,11 @@ import pytest
 from openstack import exceptions
 from openstack.connection import Connection
 from src.workflow_actions import WorkflowActions
-from st2tests.mocks.action import MockActionService
 
 from openstack_api.migrations import SNAPSHOT_PREFIX, snapshots_of
 from tools.pack_meta import find_action
 from tools.run_action.config import devcloud_dir, load_config
+from tools.testing.services import PackActionService
 
 SCRATCH_HOST = "devcloud-hv4"
 SERVER_HOSTS = ("devcloud-hv1", "devcloud-hv2")
@@ -72,9 +72,7 @@ def run_action(pack_config: dict[str, Any]) -> RunAction:
         values.update(params)
         values.setdefault("cloud_account", "devcloud-admin")
         config = pack_config if _config is None else _config
-        service = MockActionService(
-            pack_name="openstack_ops", class_name="WorkflowActions"
-        )
+        service = PackActionService("WorkflowActions")
         action = WorkflowActions(config=copy.deepcopy(config), action_service=service)
         outcome = action.run(**values)
         if isinstance(outcome, tuple):

@@ -18,7 +18,8 @@ import yaml
 from openstack import exceptions
 from openstack.connection import Connection
 from src.workflow_actions import WorkflowActions
-from st2tests.mocks.action import MockActionService
+
+from tools.testing.services import PackActionService
 
 Act = Callable[..., Any]
 
@@ -52,9 +53,7 @@ def act(ops_config: dict[str, Any]) -> Act:
         unknown = set(params) - set(meta["parameters"])
         assert not unknown, f"{action} has no parameters {unknown}"
         workflow = meta["parameters"]["workflow"]["default"]
-        service = MockActionService(
-            pack_name="openstack_ops", class_name="WorkflowActions"
-        )
+        service = PackActionService("WorkflowActions")
         action = WorkflowActions(
             config=copy.deepcopy(config or ops_config), action_service=service
         )

@@ -19,12 +19,13 @@ import pytest
 from openstack.connection import Connection
 from smtp_server import SMTPTestServer
 from src.workflow_actions import WorkflowActions
-from st2tests.mocks.action import MockActionService
 
 from campaigns.engine import body_digest
 from tools.devcloud import seed_data
 from tools.pack_meta import find_action
 from tools.run_action.config import devcloud_dir, load_config
+from tools.testing.datastore import DatastoreService
+from tools.testing.services import PackActionService
 
 SEEDED_PROJECTS = [str(p["name"]) for p in seed_data.PROJECTS]
 EMAILS = {str(u["name"]): u["email"] for u in seed_data.USERS}
@@ -85,8 +86,9 @@ def run_campaign(
         values = {k: s.get("default") for k, s in meta.parameters.items()}
         values |= {"cloud_account": "devcloud-admin", "smtp_account": "it-smtp"}
         values |= params
-        service = MockActionService(
-            pack_name="openstack_ops", class_name="WorkflowActions", path=datastore
+        service = PackActionService(
+            "WorkflowActions",
+            DatastoreService(class_name="WorkflowActions", path=datastore),
         )
         action = WorkflowActions(config=config, action_service=service)
         outcome = action.run(**values)

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from smtp_server import SMTPTestServer
-from st2tests.mocks.action import MockActionService
 
 from campaigns.engine import body_digest, run_campaign
 from campaigns.model import CampaignSpec, Owner, Target
 from campaigns.options import CampaignOptions
 from email_api.account import SMTPAccount
 from pack_common import ActionServiceStore, Failure
+from tools.testing.datastore import DatastoreService
+from tools.testing.services import PackActionService
 
 SPEC = CampaignSpec(
     name="email.users.with.vms.on.hv.fault",
@@ -38,11 +39,10 @@ def targets() -> list[Target]:
 
 def file_store(tmp_path: Any) -> ActionServiceStore:
     """A datastore in a file, as the local runner uses between processes."""
-    service = MockActionService(
-        pack_name="openstack_ops",
-        class_name="WorkflowActions",
-        path=tmp_path / "datastore.json",
+    datastore = DatastoreService(
+        class_name="WorkflowActions", path=tmp_path / "datastore.json"
     )
+    service = PackActionService("WorkflowActions", datastore)
     return ActionServiceStore(service)
 
 

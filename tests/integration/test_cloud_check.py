@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 from src.workflow_actions import WorkflowActions
-from st2tests.mocks.action import MockActionService
+
+from tools.testing.services import PackActionService
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 SERVICES = {"identity", "placement", "image", "compute", "network"}
@@ -26,7 +27,7 @@ def pack_config(clouds: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_check(config: dict[str, Any], **params: Any) -> Any:
-    service = MockActionService(pack_name="openstack_ops", class_name="WorkflowActions")
+    service = PackActionService("WorkflowActions")
     action = WorkflowActions(config=config, action_service=service)
     return action.run(workflow="cloud.check", **params)
 

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from os_fixtures_projects import failed, workflow_of
 from src.workflow_actions import WorkflowActions
-from st2tests.mocks.action import MockActionService
+
+from tools.testing.services import PackActionService
 
 pytest_plugins = ["os_fixtures_projects"]
 
@@ -23,7 +24,7 @@ ADMIN = "devcloud-admin"
 
 def run(config: dict[str, Any], action: str, account: str, **params: Any) -> Any:
     """Run ``action`` through the entry point as ``account``."""
-    service = MockActionService(pack_name="openstack_ops", class_name="WorkflowActions")
+    service = PackActionService("WorkflowActions")
     entry = WorkflowActions(config=copy.deepcopy(config), action_service=service)
     return entry.run(workflow=workflow_of(action), cloud_account=account, **params)
 

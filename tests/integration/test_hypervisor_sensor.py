@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 from openstack.connection import Connection
-from st2tests.base import BaseSensorTestCase
-from st2tests.mocks.datastore import ManualClock
 
 from openstack_api.compute_services import PACK_MARKER
 from tools.run_action.config import devcloud_dir, load_config
+from tools.testing.datastore import ManualClock
+from tools.testing.services import PackSensorTestCase
 
 pytest_plugins = ["os_fixtures_compute"]
 
@@ -74,7 +74,7 @@ def sensor_config() -> dict[str, Any]:
     return config
 
 
-class HypervisorStateSensorTest(BaseSensorTestCase):
+class HypervisorStateSensorTest(PackSensorTestCase):
     sensor_cls = load_sensor_class()
     conn: Connection
     seeded_reason: str
@@ -89,15 +89,17 @@ class HypervisorStateSensorTest(BaseSensorTestCase):
         """Payloads of the watched hosts dispatched since ``start``, by host."""
         found: dict[str, dict[str, Any]] = {}
         for item in self.get_dispatched_triggers()[start:]:
-            assert item.trigger == TRIGGER
-            if item.payload["hypervisor_name"] in WATCHED:
-                assert item.payload["hypervisor_name"] not in found, "dispatched twice"
-                found[item.payload["hypervisor_name"]] = item.payload
+            assert item["trigger"] == TRIGGER
+            if item["payload"]["hypervisor_name"] in WATCHED:
+                assert (
+                    item["payload"]["hypervisor_name"] not in found
+                ), "dispatched twice"
+                found[item["payload"]["hypervisor_name"]] = item["payload"]
         return found
 
     def test_states_dispatch_on_change_and_ttl_re_announces(self) -> None:
         clock = ManualClock()
-        self.sensor_service.clock = clock
+        self.sensor_service.datastore_service.clock = clock
         service = compute_service(self.conn, DISABLED_HOST)
         assert service.status == "disabled"
         assert service.disabled_reason == self.seeded_reason, "hv3 is not as seeded"
@@ -154,7 +156,7 @@ class HypervisorStateSensorTest(BaseSensorTestCase):
         assert {i.name.rsplit(".", 1)[-1] for i in stored} >= {"devcloud-hv1"}
 
 
-class HypervisorDrainStatesTest(BaseSensorTestCase):
+class HypervisorDrainStatesTest(PackSensorTestCase):
     """DRAINING → DRAINED → EMPTY on the scratch host, with a server of our own."""
 
     sensor_cls = HypervisorStateSensorTest.sensor_cls
@@ -173,9 +175,9 @@ class HypervisorDrainStatesTest(BaseSensorTestCase):
         mark = len(self.get_dispatched_triggers())
         sensor.poll()
         found = [
-            item.payload
+            item["payload"]
             for item in self.get_dispatched_triggers()[mark:]
-            if item.payload["hypervisor_name"] == self.host
+            if item["payload"]["hypervisor_name"] == self.host
         ]
         assert len(found) <= 1
         return found[0] if found else None

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from st2tests.base import BaseSensorTestCase
 
 from jupyter_api.client import JupyterHubClient
 from jupyter_api.environment import JupyterEnv
 from jupyter_api.models import format_time
+from tools.testing.services import PackSensorTestCase
 
 if TYPE_CHECKING:
     from jupyterhub_server import RunningHub
@@ -36,12 +36,12 @@ def load_sensor_class() -> type:
     spec = importlib.util.spec_from_file_location("jupyter_inactive_users", SENSOR_FILE)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # lets the st2tests stand-in find the pack
+    sys.modules[spec.name] = module  # as StackStorm's sensor container imports it
     spec.loader.exec_module(module)
     return module.JupyterInactiveUsersSensor
 
 
-class InactiveUsersSensorTest(BaseSensorTestCase):
+class InactiveUsersSensorTest(PackSensorTestCase):
     sensor_cls = load_sensor_class()
     hub: RunningHub
 
@@ -52,7 +52,9 @@ class InactiveUsersSensorTest(BaseSensorTestCase):
 
     def dispatched(self) -> list[dict[str, Any]]:
         return [
-            t.payload for t in self.get_dispatched_triggers() if t.trigger == TRIGGER
+            t["payload"]
+            for t in self.get_dispatched_triggers()
+            if t["trigger"] == TRIGGER
         ]
 
     def inactive_names(self, payload: dict[str, Any]) -> set[str]:

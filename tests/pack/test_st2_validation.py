@@ -1,9 +1,10 @@
-"""StackStorm's validation semantics, as the stand-in reproduces them.
+"""StackStorm's validation semantics, as the pack's tests rely on them.
 
 The first tests use only ``st2common.util.schema``'s StackStorm API (``validate``,
-``CustomValidator``), so they hold for the real module too. The rest exercise the
-stand-in's sensor service and config loader with the pack's own sensors and example
-config, and are skipped under a real StackStorm.
+``CustomValidator``): they hold for StackStorm's module and the stand-in alike. The
+rest exercise the pack's validating sensor service (``tools.testing.services``, on
+that same module) and its model of StackStorm's config loading (``tools.st2_config``)
+with the pack's own sensors and example config.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from st2common.util.schema import CustomValidator, validate
 
-st2common = pytest.importorskip("st2common")
-from st2common.util.schema import CustomValidator, validate  # noqa: E402
+from tools.st2_config import ContentPackConfigLoader
+from tools.testing.datastore import DatastoreService
+from tools.testing.services import PackSensorService
 
 PACK_DIR = Path(__file__).resolve().parents[2]
-IS_STUB = getattr(st2common, "IS_ST2STUB", False)
-stub_only = pytest.mark.skipif(not IS_STUB, reason="exercises the stand-in's services")
 
 
 def st2_validate(instance: Any, schema: dict[str, Any]) -> Any:
@@ -121,29 +122,20 @@ PACK_TRIGGERS = {
 }
 
 
-def _pack_sensor_service() -> Any:
-    """A stand-in sensor service knowing the pack's trigger types."""
-    from st2tests.mocks.pack import load_trigger_types
-    from st2tests.mocks.sensor import MockSensorService
-
-    return MockSensorService(
-        pack_name="openstack_ops",
-        class_name="Test",
-        trigger_types=load_trigger_types(PACK_DIR),
-    )
+def _pack_sensor_service() -> PackSensorService:
+    """A validating sensor service knowing the pack's trigger types."""
+    return PackSensorService("Test")
 
 
-@stub_only
 @pytest.mark.parametrize("trigger", sorted(PACK_TRIGGERS))
 def test_the_pack_triggers_are_dispatched(trigger: str) -> None:
     """A correct payload of each pack trigger gets through StackStorm's validation."""
     service = _pack_sensor_service()
     service.dispatch(trigger, copy.deepcopy(PACK_TRIGGERS[trigger]))
     assert service.rejected_triggers == []
-    assert [d.trigger for d in service.dispatched_triggers] == [trigger]
+    assert [d["trigger"] for d in service.dispatched_triggers] == [trigger]
 
 
-@stub_only
 @pytest.mark.parametrize(
     ("trigger", "drop"),
     [
@@ -167,15 +159,11 @@ def test_the_pack_triggers_keep_every_field_required(
     assert "is a required property" in service.rejected_triggers[0].reason
 
 
-@stub_only
 def test_a_required_list_schema_drops_every_payload() -> None:
     """With a draft-4 ``required: [list]`` even a correct payload is not dispatched."""
-    from st2tests.mocks.sensor import MockSensorService
-
     schema = {**_object(server_id={"type": "string"}), "required": ["server_id"]}
-    service = MockSensorService(
-        pack_name="demo",
-        trigger_types={"demo.t": {"name": "t", "payload_schema": schema}},
+    service = PackSensorService(
+        "Test", {"demo.t": {"name": "t", "payload_schema": schema}}, pack="demo"
     )
     service.dispatch("demo.t", {"server_id": "s1"})
     assert service.dispatched_triggers == []
@@ -192,12 +180,12 @@ SECRETS = {
 }
 
 
-def _loader(values: dict[str, Any], schema: dict[str, Any] | None = None) -> Any:
-    """A stand-in config loader over the pack schema and an encrypted datastore."""
-    from st2common.util.config_loader import ContentPackConfigLoader
-    from st2tests.mocks.datastore import MockDatastoreService
-
-    datastore = MockDatastoreService()
+def _loader(
+    values: dict[str, Any], schema: dict[str, Any] | None = None
+) -> ContentPackConfigLoader:
+    """The pack's model of StackStorm's config loader over the pack schema and a
+    datastore holding the secrets encrypted."""
+    datastore = DatastoreService()
     for name, value in SECRETS.items():
         datastore.set_value(name, value, local=False, encrypt=True)
     datastore.set_value("plain_host", "smtp.internal", local=False)
@@ -208,7 +196,6 @@ def _loader(values: dict[str, Any], schema: dict[str, Any] | None = None) -> Any
     )
 
 
-@stub_only
 def test_the_example_config_loads_with_its_secrets_decrypted() -> None:
     """The shipped example loads: secret items decrypted once, defaults filled."""
     example = yaml.safe_load((PACK_DIR / "openstack_ops.yaml.example").read_text())
@@ -219,7 +206,6 @@ def test_the_example_config_loads_with_its_secrets_decrypted() -> None:
     assert "timeout" in config["jupyter_envs"][1]  # a default inside an array item
 
 
-@stub_only
 def test_decrypt_kv_on_a_secret_item_fails_to_load() -> None:
     """``| decrypt_kv`` on a ``secret: true`` item decrypts twice, as in StackStorm."""
     values = {
@@ -236,7 +222,6 @@ def test_decrypt_kv_on_a_secret_item_fails_to_load() -> None:
         _loader(values).get_config()
 
 
-@stub_only
 def test_config_loading_renders_fills_nested_defaults_and_keeps_extra_keys() -> None:
     """Non-secret items keep the stored value; absent objects get their defaults."""
     schema = {

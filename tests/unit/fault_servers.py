@@ -7,6 +7,7 @@
 - ``FaultyHub``: a JupyterHub API whose every request gets the fault.
 - ``FaultySMTP``: an SMTP server that greets with 421 or hangs up at once.
 - ``closed_port()``: a port on 127.0.0.1 nothing listens on.
+- ``RESET_REACHES_CLIENTS``: whether a client sees a reset as one (not under eventlet).
 
 A fault is ``Status(code, message)`` (a JSON error body as OpenStack and JupyterHub
 send), ``CLOSE`` (close without answering), ``RESET`` (TCP reset) or ``HANG``
@@ -38,6 +39,24 @@ class Status:
 
 
 Fault = Status | str
+
+
+def _resets_reach_clients() -> bool:
+    """Whether a TCP reset reaches a client as a reset.
+
+    Not under eventlet's monkey patch, which importing StackStorm's ``st2tests``
+    applies (so under ``st2-run-pack-tests``): a green socket reads ECONNRESET as the
+    end of the stream, so a reset looks like a close without a response. StackStorm
+    does not patch the python runner's action process, where resets stay resets.
+    """
+    try:
+        from eventlet import patcher
+    except ImportError:
+        return True
+    return not patcher.is_monkey_patched("socket")
+
+
+RESET_REACHES_CLIENTS = _resets_reach_clients()
 
 
 def closed_port() -> int:

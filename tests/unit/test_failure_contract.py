@@ -17,9 +17,9 @@ import pytest
 import yaml
 from fault_servers import closed_port
 from src.workflow_actions import WorkflowActions
-from st2tests.mocks.action import MockActionService
 
 import openstack_api.connection
+from tools.testing.services import PackActionService
 
 ACTIONS_DIR = Path(__file__).resolve().parents[2] / "actions"
 ACTIONS = sorted(p.stem for p in ACTIONS_DIR.glob("*.yaml"))
@@ -147,7 +147,7 @@ def config(port: int, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 def run(config: dict[str, Any], params: dict[str, Any]) -> Any:
     """The entry point's return value for one execution."""
-    service = MockActionService(pack_name="openstack_ops", class_name="WorkflowActions")
+    service = PackActionService("WorkflowActions")
     return WorkflowActions(config=config, action_service=service).run(**params)
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from st2tests.mocks.action import MockActionService
-from st2tests.mocks.datastore import ManualClock
 
 from pack_common import (
     ActionServiceStore,
@@ -14,6 +12,8 @@ from pack_common import (
     require_fields,
     require_named_entry,
 )
+from tools.testing.datastore import DatastoreService, ManualClock
+from tools.testing.services import PackActionService
 
 CONFIG = {
     "smtp_accounts": [{"name": "ops", "host": "h"}, {"name": "other", "host": "x"}],
@@ -76,7 +76,7 @@ def test_input_error_names_the_parameter() -> None:
 
 
 def test_store_round_trips_json_values_locally() -> None:
-    service = MockActionService(pack_name="openstack_ops", class_name="WorkflowActions")
+    service = PackActionService("WorkflowActions")
     store = ActionServiceStore(service)
     store.set("campaign.a.sent", ["x@example.org"])
     store.set("campaign.a.total", 3)
@@ -96,9 +96,8 @@ def test_store_round_trips_json_values_locally() -> None:
 
 def test_store_honours_ttl() -> None:
     clock = ManualClock()
-    service = MockActionService(
-        pack_name="openstack_ops", class_name="WorkflowActions", clock=clock
-    )
+    datastore = DatastoreService(class_name="WorkflowActions", clock=clock)
+    service = PackActionService("WorkflowActions", datastore)
     store = ActionServiceStore(service)
     store.set("k", "v", ttl=60)
     assert store.get("k") == "v"
@@ -107,7 +106,7 @@ def test_store_honours_ttl() -> None:
 
 
 def test_store_namespace_isolates_keys() -> None:
-    service = MockActionService(pack_name="openstack_ops", class_name="WorkflowActions")
+    service = PackActionService("WorkflowActions")
     ActionServiceStore(service, namespace="a:").set("k", 1)
     ActionServiceStore(service, namespace="b:").set("k", 2)
     assert ActionServiceStore(service, namespace="a:").get("k") == 1

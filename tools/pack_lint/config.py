@@ -8,11 +8,15 @@ from typing import Any
 
 import jsonschema
 
+from tools import st2_config
 from tools.pack_lint.context import PackContext
 from tools.pack_lint.loader import load_yaml
 from tools.pack_lint.problems import Problem, key_path
-from tools.pack_lint.schema_rules import SchemaChecker, check_parameter_names
-from tools.st2stub.st2common.util import config_loader
+from tools.pack_lint.schema_rules import (
+    SchemaChecker,
+    check_parameter_names,
+    st2_errors,
+)
 from tools.st2stub.st2common.util import schema as st2_schema
 
 SCHEMA_FILE = "config.schema.yaml"
@@ -101,7 +105,7 @@ def check_example(ctx: PackContext, schema: Mapping[str, Any]) -> list[Problem]:
         schema, allow_additional_properties=True
     )
     try:
-        errors = st2_schema.iter_errors(
+        errors = st2_errors(
             example, resource_schema, use_default=True, allow_default_none=True
         )
     except jsonschema.exceptions.SchemaError as exc:
@@ -114,7 +118,7 @@ def check_example(ctx: PackContext, schema: Mapping[str, Any]) -> list[Problem]:
                 f"does not match {SCHEMA_FILE}: {error.message}",
             )
         )
-    for item in config_loader.double_decryptions(schema, example):
+    for item in st2_config.double_decryptions(schema, example):
         value = str(item.value)
         plain = re.sub(r"\s*\|\s*decrypt_kv\b", "", value)
         problems.append(

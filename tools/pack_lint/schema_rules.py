@@ -71,6 +71,26 @@ PARAMETER_NAME = re.compile(r"^\w+$", re.ASCII)
 _JINJA = re.compile(r"{{.*}}|{%.*%}", re.DOTALL)
 
 
+def st2_errors(
+    instance: Any,
+    schema: Mapping[str, Any],
+    use_default: bool = True,
+    allow_default_none: bool = False,
+) -> list[jsonschema.ValidationError]:
+    """Every error StackStorm's ``validate(..., cls=CustomValidator)`` picks its one
+    from, in path order: the same defaults filled and nulls allowed first.
+
+    Raises ``jsonschema.SchemaError`` as ``validate`` does.
+    """
+    if use_default and allow_default_none:
+        schema = st2_schema.modify_schema_allow_default_none(schema)
+    if use_default and schema.get("type") == "object" and isinstance(instance, dict):
+        instance = st2_schema.assign_default_values(instance, schema)
+    validator = st2_schema.CustomValidator
+    validator.check_schema(schema)
+    return sorted(validator(schema).iter_errors(instance), key=lambda e: list(e.path))
+
+
 def is_jinja(value: Any) -> bool:
     """True for a string StackStorm renders as Jinja before casting it."""
     return isinstance(value, str) and bool(_JINJA.search(value))
@@ -255,7 +275,7 @@ class SchemaChecker:
         wrapper = {"type": "object", "properties": {"value": param}}
         where = key_path(key, "default")
         try:
-            errors = st2_schema.iter_errors(
+            errors = st2_errors(
                 {"value": spec["default"]},
                 wrapper,
                 use_default=True,

@@ -74,14 +74,16 @@ def load_action_class(meta: ActionMeta) -> type:
 def run(meta: ActionMeta, params: dict[str, Any], config: dict[str, Any]) -> bool:
     """Run the action, print its result and status; True when it succeeded."""
     ensure_stackstorm_importable()
-    from st2tests.mocks.action import MockActionService
+    from tools.testing.datastore import DatastoreService
+    from tools.testing.services import PackActionService
 
     action_cls = load_action_class(meta)
-    service = MockActionService(
+    datastore = DatastoreService(
         pack_name=PACK_REF,
         class_name=action_cls.__name__,
         path=state_dir() / "datastore.json",
     )
+    service = PackActionService(action_cls.__name__, datastore, pack=PACK_REF)
     action = action_cls(config=config, action_service=service)
     try:
         outcome = action.run(**params)

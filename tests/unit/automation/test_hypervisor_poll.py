@@ -10,7 +10,6 @@ import jsonschema
 import pytest
 import yaml
 from st2common.util.schema import CustomValidator, validate
-from st2tests.mocks.datastore import ManualClock, MockDatastoreService
 
 from hypervisor_lifecycle.poll import (
     CONFIG_KEY,
@@ -22,6 +21,7 @@ from hypervisor_lifecycle.poll import (
 from hypervisor_lifecycle.states import SECONDS_PER_DAY, HypervisorState, Observation
 from openstack_api.compute_services import PACK_MARKER
 from pack_common import ActionServiceStore, ConfigError
+from tools.testing.datastore import DatastoreService, ManualClock
 
 PACK_DIR = Path(__file__).resolve().parents[3]
 NOW = datetime(2030, 2, 1, 8, 0, tzinfo=UTC)
@@ -60,7 +60,7 @@ class Harness:
 
     def __init__(self, limit_days: float = 30) -> None:
         self.clock = ManualClock()
-        self.service = MockDatastoreService(
+        self.service = DatastoreService(
             pack_name="openstack_ops",
             class_name="HypervisorStateSensor",
             clock=self.clock,

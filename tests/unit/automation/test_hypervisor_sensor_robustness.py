@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import yaml
-from st2tests.base import BaseSensorTestCase
+
+from tools.testing.services import PackSensorTestCase
 
 PACK_DIR = Path(__file__).resolve().parents[3]
 SENSOR_FILE = PACK_DIR / "sensors" / "src" / "hypervisor_state.py"
@@ -22,7 +23,7 @@ def load_sensor_class() -> type:
     return module.HypervisorStateSensor
 
 
-class HypervisorSensorRobustnessTest(BaseSensorTestCase):
+class HypervisorSensorRobustnessTest(PackSensorTestCase):
     sensor_cls = load_sensor_class()
 
     def test_unknown_cloud_is_logged_not_raised(self) -> None:

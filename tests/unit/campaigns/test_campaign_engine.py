@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from st2tests.mocks.action import MockActionService
 
 from campaigns.engine import build_plan, run_campaign
 from campaigns.model import CampaignSpec, Owner, Target
@@ -19,6 +18,7 @@ from campaigns.state import SentRecords
 from email_api.account import SMTPAccount
 from email_api.templates import get_registry
 from pack_common import ActionServiceStore, ConfigError, Failure, InputError
+from tools.testing.services import PackActionService
 
 CAROL = Owner("u-carol", "carol", "Carol@Example.org")
 CAROL_TWIN = Owner("u-carol2", "carol2", "carol@example.org")
@@ -39,9 +39,7 @@ def server(name: str, project: str = "p1") -> dict[str, Any]:
 
 
 def store() -> ActionServiceStore:
-    return ActionServiceStore(
-        MockActionService(pack_name="openstack_ops", class_name="WorkflowActions")
-    )
+    return ActionServiceStore(PackActionService("WorkflowActions"))
 
 
 def never_send(*args: Any, **kwargs: Any) -> Any:

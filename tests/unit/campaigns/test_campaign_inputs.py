@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from st2tests.mocks.action import MockActionService
 
 from campaigns.targets import (
     Scope,
@@ -19,15 +18,14 @@ from campaigns.targets import (
 )
 from email_api.account import SMTPAccount
 from pack_common import ActionServiceStore, InputError
+from tools.testing.services import PackActionService
 from workflows import email_campaigns as wf
 
 ACCOUNT = SMTPAccount(name="t", host="127.0.0.1", from_address="ops@example.org")
 
 
 def call(func: Any, **params: Any) -> Any:
-    store = ActionServiceStore(
-        MockActionService(pack_name="openstack_ops", class_name="WorkflowActions")
-    )
+    store = ActionServiceStore(PackActionService("WorkflowActions"))
     return func(None, ACCOUNT, store, {}, **params)
 
 

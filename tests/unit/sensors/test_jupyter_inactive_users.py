@@ -6,7 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from st2tests.base import BaseSensorTestCase
+from tools.testing.services import PackSensorTestCase
 
 SENSOR_FILE = (
     Path(__file__).resolve().parents[3]
@@ -25,7 +25,7 @@ def load_sensor_class() -> type:
     return module.JupyterInactiveUsersSensor
 
 
-class SensorRobustnessTest(BaseSensorTestCase):
+class SensorRobustnessTest(PackSensorTestCase):
     sensor_cls = load_sensor_class()
 
     def test_bad_entries_are_logged_and_skipped(self) -> None:

@@ -2,6 +2,3 @@
 
 Only on ``sys.path`` when the real StackStorm is not installed.
 """
-
-#: Marker that lets tests tell the stand-in from the real package.
-IS_ST2STUB = True

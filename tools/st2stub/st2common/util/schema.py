@@ -15,7 +15,7 @@ StackStorm 3.9.0 and HEAD; the code here is the stand-in's own):
 - ``allow_default_none=True`` lets an optional property (or one whose default is
   ``None``) be ``null``; a property without ``type`` then becomes a nullable STRING.
 
-Only relative imports, so the linter can import this module as
+It imports nothing of the stand-in, so the linter can import this module as
 ``tools.st2stub.st2common.util.schema`` while tests import ``st2common.util.schema``.
 """
 
@@ -29,13 +29,11 @@ import jsonschema
 from jsonschema import Draft3Validator, Draft4Validator
 
 __all__ = [
-    "CUSTOM_META_SCHEMA",
     "CustomValidator",
     "assign_default_values",
     "get_schema_for_action_parameters",
     "get_schema_for_resource_parameters",
     "get_validator",
-    "iter_errors",
     "modify_schema_allow_default_none",
     "validate",
 ]
@@ -55,7 +53,7 @@ def _custom_meta_schema() -> dict[str, Any]:
 
 
 #: The meta-schema every schema is checked against before validating with it.
-CUSTOM_META_SCHEMA = _custom_meta_schema()
+_CUSTOM_META_SCHEMA = _custom_meta_schema()
 
 _KEYWORDS = {
     name: check
@@ -66,7 +64,7 @@ _KEYWORDS["properties"] = Draft3Validator.VALIDATORS["properties"]
 
 #: Draft 4 with per-property boolean ``required`` (not registered for any ``$schema``).
 CustomValidator = jsonschema.validators.create(
-    meta_schema=CUSTOM_META_SCHEMA,
+    meta_schema=_CUSTOM_META_SCHEMA,
     validators=_KEYWORDS,
     type_checker=Draft4Validator.TYPE_CHECKER,
     id_of=Draft4Validator.ID_OF,
@@ -246,22 +244,6 @@ def validate(
     return instance
 
 
-def iter_errors(
-    instance: Any,
-    schema: Mapping[str, Any],
-    cls: type = CustomValidator,
-    use_default: bool = True,
-    allow_default_none: bool = False,
-) -> list[jsonschema.ValidationError]:
-    """Every error ``validate`` would pick its one from (stand-in only, for reports).
-
-    Raises ``jsonschema.SchemaError`` as ``validate`` does.
-    """
-    instance, schema = _prepare(instance, schema, use_default, allow_default_none)
-    cls.check_schema(schema)
-    return sorted(cls(schema).iter_errors(instance), key=lambda e: list(e.path))
-
-
 def get_schema_for_resource_parameters(
     parameters_schema: Mapping[str, Any], allow_additional_properties: bool = False
 ) -> dict[str, Any]:
@@ -283,25 +265,29 @@ def get_schema_for_resource_parameters(
 
 
 #: Runner-parameter attributes an action may change (others must stay equal).
-RUNNER_PARAM_OVERRIDABLE_ATTRS = (
+RUNNER_PARAM_OVERRIDABLE_ATTRS = [
     "default",
     "description",
     "enum",
     "immutable",
     "required",
-)
+]
 
 
 def get_schema_for_action_parameters(
-    action_db: Any, runnertype_db: Any
+    action_db: Any, runnertype_db: Any = None
 ) -> dict[str, Any]:
     """The schema StackStorm validates an execution's parameters with.
 
     ``action_db`` needs ``ref``, ``name``, ``description`` and ``parameters``;
     ``runnertype_db`` needs ``runner_parameters``. An action parameter named like a
     runner parameter is merged into it, attribute by attribute; changing an attribute
-    outside ``RUNNER_PARAM_OVERRIDABLE_ATTRS`` raises ``ValueError``.
+    outside ``RUNNER_PARAM_OVERRIDABLE_ATTRS`` raises ``ValueError``. StackStorm looks
+    the runner up in its database when ``runnertype_db`` is omitted; the stand-in has
+    no database, so it must be given.
     """
+    if runnertype_db is None:
+        raise ValueError("the stand-in needs runnertype_db (it has no database)")
     runner = runnertype_db.runner_parameters or {}
     merged = copy.deepcopy(dict(runner))
     for name, spec in (action_db.parameters or {}).items():

@@ -1,7 +1,8 @@
 """Stand-in for ``st2reactor.sensor.base``: ``Sensor`` and ``PollingSensor``.
 
 As in StackStorm the life-cycle methods are abstract, so a sensor that does not
-implement all of them cannot be instantiated.
+implement all of them cannot be instantiated, and ``self.config`` is the plain dict
+given (an absent key raises ``KeyError``; use ``.get``).
 """
 
 from __future__ import annotations
@@ -10,9 +11,7 @@ import abc
 import time
 from typing import Any
 
-from st2common._stub import PackConfig
-
-__all__ = ["BaseSensor", "PollingSensor", "Sensor"]
+__all__ = ["PollingSensor", "Sensor"]
 
 
 class BaseSensor(abc.ABC):
@@ -22,7 +21,7 @@ class BaseSensor(abc.ABC):
         """Keep the sensor service (datastore, logger, dispatch) and the pack config."""
         self._sensor_service = sensor_service
         self.sensor_service = sensor_service
-        self._config: dict[str, Any] = PackConfig(config or {})
+        self._config: dict[str, Any] = config or {}
         self.config = self._config
 
     @abc.abstractmethod
@@ -52,6 +51,10 @@ class BaseSensor(abc.ABC):
 
 class Sensor(BaseSensor):
     """Base class of passive sensors, which implement ``run`` themselves."""
+
+    @abc.abstractmethod
+    def run(self) -> None:
+        """Run until the sensor container stops the sensor."""
 
 
 class PollingSensor(BaseSensor):

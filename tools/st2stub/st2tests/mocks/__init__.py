@@ -1,1 +1,1 @@
-"""In-memory (optionally file-backed) services the stand-in wires into actions/sensors."""
+"""Stand-in for ``st2tests.mocks``: the services pack tests hand to actions and sensors."""

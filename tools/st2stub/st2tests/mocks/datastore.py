@@ -1,138 +1,87 @@
-"""An in-memory, optionally file-backed, datastore with StackStorm's service API.
+"""Stand-in for ``st2tests.mocks.datastore``: StackStorm's in-memory datastore mock.
 
-``get_value``/``set_value``/``delete_value``/``list_values`` have the signatures of
-StackStorm's datastore service. Local keys (``local=True``, the default) are named the
-way StackStorm names them: ``<pack>.<ClassName>:<name>``. ``list_values`` returns
-``KeyValuePair`` objects with the FULL name, as StackStorm does.
-
-With ``path`` the items live in a JSON file that is re-read before and atomically
-replaced after every change, so state survives between processes (the local action
-runner uses this). Secrets are stored in clear text there: it is a developer file.
+Like StackStorm's mock (and unlike StackStorm's datastore) it keeps values as given,
+ignores ``ttl`` (with a warning), ``scope``, ``encrypt`` and ``decrypt``, and lists
+items in the order they were first set. Local keys are ``<pack>.<ClassName>:<name>``.
+For ttl and encryption as StackStorm's datastore has them, the pack's tests use
+``tools.testing.datastore``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from st2common._stub import stderr_logger, stub_encrypt
-from st2common.constants.keyvalue import DATASTORE_KEY_SEPARATOR, SYSTEM_SCOPE
+from st2common.constants.keyvalue import DATASTORE_KEY_SEPARATOR as _SEPARATOR
+from st2common.constants.keyvalue import SYSTEM_SCOPE
 
-__all__ = ["KeyValuePair", "ManualClock", "MockDatastoreService"]
-
-_FILE_FORMAT_VERSION = 1
+__all__ = ["MockDatastoreService"]
 
 
-@dataclass
 class KeyValuePair:
-    """A datastore item, with the attribute names of st2client's ``KeyValuePair``."""
+    """st2client's ``KeyValuePair`` as the mock creates it: attributes from keywords
+    (only those set exist) and ``id``, which is the name."""
 
-    name: str
-    value: str
-    scope: str = SYSTEM_SCOPE
-    secret: bool = False
-    ttl: int | None = None
-    expire_timestamp: str | None = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Set every keyword as an attribute."""
+        for name, value in kwargs.items():
+            setattr(self, name, value)
 
     @property
     def id(self) -> str:
-        """StackStorm uses the full key name as the item id."""
+        """The item's id: its full name."""
         return self.name
 
+    @id.setter
+    def id(self, value: str) -> None:
+        """Ignored: the id is always the name."""
 
-class ManualClock:
-    """A clock tests move by hand, for deterministic ttl expiry."""
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        """Start at ``start`` (seconds since the epoch)."""
-        self.now = start
-
-    def __call__(self) -> float:
-        """Current time in seconds since the epoch."""
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Move the clock forward by ``seconds``."""
-        self.now += seconds
-
-
-@dataclass
-class _Item:
-    """One stored item: the value plus what StackStorm keeps about it."""
-
-    value: str
-    scope: str
-    secret: bool
-    ttl: int | None
-    expires_at: float | None
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain-data form for the JSON file."""
-        return {
-            "value": self.value,
-            "scope": self.scope,
-            "secret": self.secret,
-            "ttl": self.ttl,
-            "expires_at": self.expires_at,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> _Item:
-        """Inverse of ``to_json``."""
-        return cls(
-            value=str(data["value"]),
-            scope=str(data.get("scope", SYSTEM_SCOPE)),
-            secret=bool(data.get("secret", False)),
-            ttl=data.get("ttl"),
-            expires_at=data.get("expires_at"),
-        )
+    def __repr__(self) -> str:
+        """Name and value, like st2client's models."""
+        return f"<KeyValuePair name={getattr(self, 'name', None)!r}>"
 
 
 class MockDatastoreService:
-    """StackStorm's datastore service API over a dict (and optionally a JSON file)."""
+    """The datastore methods of actions and sensors over a dict."""
 
-    DATASTORE_NAME_SEPARATOR = DATASTORE_KEY_SEPARATOR
+    DATASTORE_NAME_SEPARATOR = _SEPARATOR
 
     def __init__(
         self,
-        logger: logging.Logger | None = None,
-        pack_name: str = "tests",
-        class_name: str = "Unknown",
-        path: str | os.PathLike[str] | None = None,
-        clock: Callable[[], float] | None = None,
+        logger: logging.Logger,
+        pack_name: str,
+        class_name: str,
+        api_username: str | None = None,
     ) -> None:
-        """Create an empty store (or one backed by the JSON file at ``path``).
-
-        ``pack_name`` and ``class_name`` form the local namespace, ``clock`` (seconds
-        since the epoch, default ``time.time``) decides ttl expiry.
-        """
+        """An empty store; local keys are prefixed ``<pack_name>.<class_name>:``."""
         self._pack_name = pack_name
         self._class_name = class_name
-        self._logger = logger or stderr_logger(f"st2stub.datastore.{class_name}")
-        self.path = Path(path) if path is not None else None
-        self.clock: Callable[[], float] = clock or time.time
-        self._items: dict[str, _Item] = {}
+        self._username = api_username or "admin"
+        self._logger = logger
+        self._datastore_items: dict[str, KeyValuePair] = {}
 
-    # ------------------------------------------------------------------ public API
+    def get_user_info(self) -> dict[str, Any]:
+        """The (admin) user the datastore calls would run as."""
+        return {
+            "username": self._username,
+            "rbac": {"is_admin": True, "enabled": True, "roles": ["admin"]},
+            "authentication": {"method": "authentication token", "location": "header"},
+        }
 
     def list_values(
-        self, local: bool = True, prefix: str | None = None
+        self,
+        local: bool = True,
+        limit: int | None = None,
+        prefix: str | None = None,
+        offset: int = 0,
     ) -> list[KeyValuePair]:
-        """Items whose full name starts with the (local) prefix, sorted by name."""
-        key_prefix = self._full_prefix(local=local, prefix=prefix)
-        items = self._live_items()
+        """Items whose full name starts with the (local) prefix; ``limit`` and
+        ``offset`` are ignored."""
+        key_prefix = self._get_full_key_prefix(local=local, prefix=prefix)
         return [
-            self._to_kvp(name, item)
-            for name, item in sorted(items.items())
-            if name.startswith(key_prefix)
+            item
+            for name, item in self._datastore_items.items()
+            if not key_prefix or name.startswith(key_prefix)
         ]
 
     def get_value(
@@ -141,151 +90,108 @@ class MockDatastoreService:
         local: bool = True,
         scope: str = SYSTEM_SCOPE,
         decrypt: bool = False,
-    ) -> str | None:
-        """The value of ``name``, or ``None`` when absent or expired.
-
-        A value stored with ``encrypt=True`` and read with ``decrypt=False`` comes back
-        as the stand-in's hex "ciphertext" (``st2common._stub.stub_encrypt``), as
-        StackStorm returns the ciphertext; ``decrypt_kv`` in a config undoes it.
-        """
-        self._check_scope(scope)
-        item = self._live_items().get(self._full_name(name, local))
-        if item is None:
-            return None
-        if item.secret and not decrypt:
-            return stub_encrypt(item.value)
-        return item.value
+    ) -> Any:
+        """The value stored under ``name``, or ``None``."""
+        item = self._datastore_items.get(self._get_full_key_name(name, local))
+        return None if item is None else item.value
 
     def set_value(
         self,
         name: str,
-        value: str,
+        value: Any,
         ttl: int | None = None,
         local: bool = True,
         scope: str = SYSTEM_SCOPE,
         encrypt: bool = False,
     ) -> bool:
-        """Store ``value`` (a string) under ``name``, expiring after ``ttl`` seconds."""
-        self._check_scope(scope)
-        if not isinstance(value, str):
-            raise TypeError(
-                f"datastore value for {name!r} must be a str, got "
-                f"{type(value).__name__} (serialise it, e.g. with json.dumps)"
+        """Store ``value`` as given under ``name``; a ttl is recorded, not honoured."""
+        full_name = self._get_full_key_name(name, local)
+        item = KeyValuePair(name=full_name, value=value)
+        if ttl:
+            self._logger.warning(
+                "MockDatastoreService is not able to expire keys based on ttl."
             )
-        if ttl is not None and (
-            isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0
-        ):
-            raise ValueError(
-                f"ttl for {name!r} must be a positive integer, got {ttl!r}"
-            )
-        full_name = self._full_name(name, local)
-        items = self._live_items()
-        items[full_name] = _Item(
-            value=value,
-            scope=scope,
-            secret=bool(encrypt),
-            ttl=ttl,
-            expires_at=self.clock() + ttl if ttl else None,
-        )
-        self._store(items)
-        self._logger.debug("Setting value in the datastore (name=%s)", full_name)
+            item.ttl = ttl
+        self._datastore_items[full_name] = item
         return True
 
     def delete_value(
         self, name: str, local: bool = True, scope: str = SYSTEM_SCOPE
     ) -> bool:
-        """Delete ``name``; ``False`` when it did not exist (or had expired)."""
-        self._check_scope(scope)
-        full_name = self._full_name(name, local)
-        items = self._live_items()
-        if full_name not in items:
-            return False
-        del items[full_name]
-        self._store(items)
-        return True
+        """Delete ``name``; ``False`` when it was not there."""
+        full_name = self._get_full_key_name(name, local)
+        return self._datastore_items.pop(full_name, None) is not None
 
-    # ------------------------------------------------------------------ internals
+    def _get_full_key_name(self, name: str, local: bool) -> str:
+        """The stored name: local names get the pack/class prefix."""
+        return self._get_local_key_name_prefix() + name if local else name
 
-    @staticmethod
-    def _check_scope(scope: str) -> None:
-        """StackStorm's service only supports the system scope."""
-        if scope != SYSTEM_SCOPE:
-            raise ValueError(f"Scope {scope} is unsupported.")
+    def _get_full_key_prefix(
+        self, local: bool, prefix: str | None = None
+    ) -> str | None:
+        """The name prefix ``list_values`` filters on (``None``: everything)."""
+        if local:
+            return self._get_local_key_name_prefix() + (prefix or "")
+        return prefix
 
-    def _local_prefix(self) -> str:
+    def _get_local_key_name_prefix(self) -> str:
         """``<pack>.<ClassName>:``, the namespace of local keys."""
         return f"{self._pack_name}.{self._class_name}{self.DATASTORE_NAME_SEPARATOR}"
 
-    def _full_name(self, name: str, local: bool) -> str:
-        """The stored name of ``name``."""
-        return self._local_prefix() + name if local else name
 
-    def _full_prefix(self, local: bool, prefix: str | None) -> str:
-        """The stored-name prefix ``list_values`` filters on."""
-        return (self._local_prefix() if local else "") + (prefix or "")
+class _DatastoreMethods:
+    """The datastore methods StackStorm's action and sensor services forward to
+    their ``datastore_service``."""
 
-    def _live_items(self) -> dict[str, _Item]:
-        """All unexpired items (re-read from the file when file-backed)."""
-        if self.path is not None:
-            self._items = self._read_file()
-        now = self.clock()
-        return {
-            name: item
-            for name, item in self._items.items()
-            if item.expires_at is None or item.expires_at > now
-        }
+    @property
+    def datastore_service(self) -> Any:
+        """The datastore the methods below use."""
+        raise NotImplementedError
 
-    def _store(self, items: dict[str, _Item]) -> None:
-        """Replace the items (and the file, atomically, when file-backed)."""
-        self._items = items
-        if self.path is not None:
-            self._write_file(items)
+    def get_user_info(self) -> dict[str, Any]:
+        """The user the datastore calls run as."""
+        return self.datastore_service.get_user_info()
 
-    def _read_file(self) -> dict[str, _Item]:
-        """Items in the JSON file; an absent file is an empty store."""
-        assert self.path is not None
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        return {
-            name: _Item.from_json(raw) for name, raw in data.get("items", {}).items()
-        }
-
-    def _write_file(self, items: dict[str, _Item]) -> None:
-        """Write to a temporary file beside ``path`` and rename it over ``path``."""
-        assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {
-            "version": _FILE_FORMAT_VERSION,
-            "items": {name: item.to_json() for name, item in sorted(items.items())},
-        }
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+    def list_values(
+        self,
+        local: bool = True,
+        prefix: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> list[Any]:
+        """The datastore's ``list_values``."""
+        return self.datastore_service.list_values(
+            local=local, prefix=prefix, limit=limit, offset=offset
         )
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, indent=2, sort_keys=True)
-                handle.write("\n")
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
-    @staticmethod
-    def _to_kvp(name: str, item: _Item) -> KeyValuePair:
-        """The API model of a stored item (secret values stay masked)."""
-        expire = (
-            datetime.fromtimestamp(item.expires_at, tz=UTC).isoformat()
-            if item.expires_at is not None
-            else None
+    def get_value(
+        self,
+        name: str,
+        local: bool = True,
+        scope: str = SYSTEM_SCOPE,
+        decrypt: bool = False,
+    ) -> Any:
+        """The datastore's ``get_value``."""
+        return self.datastore_service.get_value(
+            name=name, local=local, scope=scope, decrypt=decrypt
         )
-        return KeyValuePair(
-            name=name,
-            value=stub_encrypt(item.value) if item.secret else item.value,
-            scope=item.scope,
-            secret=item.secret,
-            ttl=item.ttl,
-            expire_timestamp=expire,
+
+    def set_value(
+        self,
+        name: str,
+        value: Any,
+        ttl: int | None = None,
+        local: bool = True,
+        scope: str = SYSTEM_SCOPE,
+        encrypt: bool = False,
+    ) -> bool:
+        """The datastore's ``set_value``."""
+        return self.datastore_service.set_value(
+            name=name, value=value, ttl=ttl, local=local, scope=scope, encrypt=encrypt
         )
+
+    def delete_value(
+        self, name: str, local: bool = True, scope: str = SYSTEM_SCOPE
+    ) -> bool:
+        """The datastore's ``delete_value``."""
+        return self.datastore_service.delete_value(name=name, local=local, scope=scope)

@@ -1,6 +1,8 @@
-"""Stand-in for ``st2common.util.config_loader``: how StackStorm builds a pack config.
+"""StackStorm's pack config loading, for the pack's linter and tests.
 
-StackStorm's ``ContentPackConfigLoader.get_config`` (same in 3.9.0 and HEAD):
+A test-only re-implementation of what ``ContentPackConfigLoader.get_config``
+(``st2common.util.config_loader``, same in 3.9.0 and HEAD) does with a pack's config;
+the real-StackStorm tier checks the example config with StackStorm's own loader:
 
 1. walks the operator's values (not the schema), finding each value's schema item
    through ``properties`` / ``patternProperties`` / ``additionalProperties`` and
@@ -12,8 +14,8 @@ StackStorm's ``ContentPackConfigLoader.get_config`` (same in 3.9.0 and HEAD):
    secret item decrypts twice and loading fails ("Odd-length string");
 3. fills schema defaults, creating nested objects and arrays that have sub-schemas.
 
-The stand-in's datastore "ciphertext" is ``st2common._stub.stub_encrypt``. Only
-relative imports, so the linter can import this as ``tools.st2stub.st2common...``.
+The datastore is the pack's test double (``tools.testing.datastore``), whose
+"ciphertext" is ``tools.testing.crypto``'s.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 
 import jinja2
 
-from .._stub import stub_decrypt
+from tools.testing.crypto import decrypt
 
 __all__ = [
     "ConfigItem",
@@ -135,7 +137,7 @@ class _KeyLookup:
     """``st2kv.system...`` in a template: attribute access builds the dotted key."""
 
     def __init__(self, datastore: Any, key: str = "") -> None:
-        """Look keys up in ``datastore`` (a stand-in datastore service or ``None``)."""
+        """Look keys up in ``datastore`` (the pack's test datastore or ``None``)."""
         self._datastore = datastore
         self._key = key
 
@@ -168,16 +170,17 @@ def _decrypt_kv(value: Any) -> str:
                 "contains an empty string"
             )
         value = text
-    return stub_decrypt(value)
+    return decrypt(value)
 
 
 class ContentPackConfigLoader:
     """Builds the config an action or sensor of pack ``pack_name`` receives.
 
-    StackStorm's class reads values, schema and datastore from its database; the
-    stand-in takes them as arguments: ``schema`` (``config.schema.yaml``), ``values``
-    (``/opt/stackstorm/configs/<pack>.yaml``) and ``datastore`` (a stand-in datastore
-    service whose ``encrypt=True`` items are the secret keys).
+    StackStorm's class reads values, schema and datastore from its database; this
+    one takes them as arguments: ``schema`` (``config.schema.yaml``), ``values``
+    (``/opt/stackstorm/configs/<pack>.yaml``) and ``datastore`` (a
+    ``tools.testing.datastore.DatastoreService`` whose ``encrypt=True`` items are the
+    secret keys).
     """
 
     def __init__(
@@ -220,7 +223,7 @@ class ContentPackConfigLoader:
             ) from exc
         if not value:
             return None
-        return stub_decrypt(value) if item.schema.get("secret", False) else value
+        return decrypt(value) if item.schema.get("secret", False) else value
 
 
 def _set(config: Any, path: tuple[str | int, ...], value: Any) -> None:
