@@ -49,6 +49,7 @@ ADMIN_ONLY = [
 ]
 
 
+@pytest.mark.fault(2)
 @pytest.mark.parametrize(
     ("action", "params"), ADMIN_ONLY, ids=[a for a, _ in ADMIN_ONLY]
 )
@@ -66,6 +67,7 @@ def test_admin_actions_with_a_non_admin_account_are_a_named_403(
     assert not any(p in text for p in passwords(ops_config))
 
 
+@pytest.mark.fault(1)
 @pytest.mark.parametrize(
     ("action", "params", "error"),
     [
@@ -106,6 +108,7 @@ def test_unknown_scope_names_the_parameter(
     assert result == {"error": error}
 
 
+@pytest.mark.fault(2)
 def test_wrong_password_is_a_401_naming_the_account(
     ops_config: dict[str, Any],
 ) -> None:

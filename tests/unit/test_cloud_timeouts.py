@@ -21,6 +21,8 @@ from src.workflow_actions import WorkflowActions
 from openstack_api.connection import DEFAULT_TIMEOUT, CloudAccount, connect
 from pack_common import ConfigError
 
+pytestmark = pytest.mark.fault(4)
+
 
 @pytest.fixture
 def cloud() -> Iterator[FaultyCloud]:

@@ -21,6 +21,8 @@ from src.workflow_actions import WorkflowActions
 import openstack_api.connection
 from tools.testing.services import PackActionService
 
+pytestmark = pytest.mark.fault(2)
+
 ACTIONS_DIR = Path(__file__).resolve().parents[2] / "actions"
 ACTIONS = sorted(p.stem for p in ACTIONS_DIR.glob("*.yaml"))
 PASSWORD = "cloud-pw-never-shown"

@@ -35,6 +35,8 @@ from src.workflow_actions import WorkflowActions
 from pack_common import exception_chain, network_cause, redact, secret_values
 from tools.testing.services import PackActionService
 
+pytestmark = pytest.mark.fault(2)
+
 PASSWORD = "pw-never-in-results"
 TOKEN = "hub-token-never-in-results"
 FORBIDDEN = "Policy doesn't allow os_compute_api:servers:detail:get_all_tenants"

@@ -16,6 +16,8 @@ import pytest
 from fault_servers import CLOSE, RESET, RESET_REACHES_CLIENTS, FaultyCloud
 from src.workflow_actions import WorkflowActions
 
+pytestmark = pytest.mark.fault(3)
+
 CREATE = "POST /v3/projects"
 
 

@@ -18,6 +18,8 @@ from workflows import search
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "openstack_query"))
 from query_fakes import FakeConn, server
 
+pytestmark = pytest.mark.fault(4)
+
 LONG = "a" * 40 + "!"
 
 
