@@ -56,6 +56,10 @@ def test_a_stalled_nova_fails_the_execution_as_timed_out(cloud: FaultyCloud) -> 
     assert result["service"] == "compute (nova)"
     assert result["endpoint"].startswith(f"{cloud.url}/compute/v2.1/servers/detail")
     assert result["error"].startswith("cloud_account 'prod': timed out")
+    # sent once: a timed-out request is not retried (each retry would cost another
+    # whole timeout: 3x the configured wait with keystoneauth's own retries)
+    listings = [r for r in cloud.requests if "/servers/detail" in r]
+    assert len(listings) == 1, cloud.requests
 
 
 def test_the_pack_config_timeout_reaches_the_session() -> None:
