@@ -9,7 +9,10 @@ IncompatiblePluginException traceback for each one without ``run``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Self
+
+from pack_common import redact
 
 #: Top-level packages under lib/ whose progress lines (``logging.getLogger(__name__)``)
 #: belong in the execution's output.
@@ -37,19 +40,54 @@ def _handlers_of(logger: logging.Logger) -> list[logging.Handler]:
     return found
 
 
+class RedactSecrets(logging.Filter):
+    """Mask ``secrets`` and URL passwords in every record a handler emits.
+
+    The libraries below the pack log URLs as they are (keystoneauth's DEBUG lines show
+    each request's URL, so an ``auth_url`` of ``http://user:password@host/v3`` would
+    reach the execution's log); the record's message is rewritten before formatting.
+    """
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = tuple(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite ``record``'s message masked; never drop the record."""
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to the handler
+            return True
+        masked = redact(message, self.secrets)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
 class ForwardLibraryLogs:
-    """For one run, send the lib packages' INFO lines to the action logger's handlers.
+    """For one run, send the lib packages' INFO lines to the action logger's handlers,
+    with secrets masked in every line any handler emits meanwhile.
 
     StackStorm gives the action a configured logger (``self.logger``) but not the
     loggers of the modules it imports, so without this the progress of a long workflow
-    (migrations waiting, mails sent) would be lost.
+    (migrations waiting, mails sent) would be lost. ``secrets`` (the pack config's
+    passwords and tokens) and URL passwords are masked on the action logger's and the
+    root logger's handlers, where other libraries' lines (keystoneauth, requests) go.
     """
 
-    def __init__(self, action_logger: logging.Logger) -> None:
+    def __init__(
+        self, action_logger: logging.Logger, secrets: Iterable[str] = ()
+    ) -> None:
         self.handlers = [h for h in _handlers_of(action_logger) if not _reaches_root(h)]
+        self.masked = list(
+            dict.fromkeys(_handlers_of(action_logger) + logging.getLogger().handlers)
+        )
+        self.redact = RedactSecrets(secrets)
         self.saved: list[tuple[logging.Logger, int]] = []
 
     def __enter__(self) -> Self:
+        for handler in self.masked:
+            handler.addFilter(self.redact)
         for name in LIBRARY_LOGGERS:
             logger = logging.getLogger(name)
             self.saved.append((logger, logger.level))
@@ -64,6 +102,8 @@ class ForwardLibraryLogs:
             for handler in self.handlers:
                 logger.removeHandler(handler)
             logger.setLevel(level)
+        for handler in self.masked:
+            handler.removeFilter(self.redact)
 
 
 def _reaches_root(handler: logging.Handler) -> bool:

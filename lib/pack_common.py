@@ -286,7 +286,9 @@ def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
     """``value`` (a string, or lists/dicts of them) with each of ``secrets`` and
     every URL password replaced by ``***``."""
     if isinstance(value, str):
-        text = _URL_WITH_PASSWORD.sub(r"\1:***@", value)
+        text = value
+        if "@" in text and "://" in text:  # cheap test first: results can be large
+            text = _URL_WITH_PASSWORD.sub(r"\1:***@", text)
         for secret in sorted(secrets, key=len, reverse=True):
             text = text.replace(secret, "***")
         return text

@@ -30,7 +30,8 @@ with ``result`` a JSON-serialisable dict holding at least ``error``, one readabl
   exception would leave the result empty.
 
 Secrets of the pack config (passwords, tokens) and URL passwords are masked in every
-failed result and in the logged traceback.
+failed result and in every log line of the run; URL passwords also in successful
+results.
 """
 
 from __future__ import annotations
@@ -98,7 +99,9 @@ class WorkflowActions(Action):
             func = resolve_workflow(workflow)
             self.logger.info("workflow %s: starting", workflow)
             with ExitStack() as cleanup:
-                cleanup.enter_context(ForwardLibraryLogs(self.logger))
+                cleanup.enter_context(
+                    ForwardLibraryLogs(self.logger, secret_values(self.config or {}))
+                )
                 call_args = self._build_arguments(func, kwargs, cleanup, injected)
                 outcome = func(**call_args)
         except (ConfigError, InputError, WorkflowResolutionError) as exc:
@@ -109,7 +112,7 @@ class WorkflowActions(Action):
             self.logger.info("workflow %s: reported failure", workflow)
             return self._failed(_completed(outcome.result), log=False)
         self.logger.info("workflow %s: done", workflow)
-        return outcome
+        return _urls_masked(outcome)
 
     def _failed(self, result: Any, log: bool = True) -> tuple[bool, Any]:
         """A failed execution carrying ``result``, secrets masked; its ``error`` is
@@ -254,6 +257,15 @@ def _service_failure(exc: Exception, injected: dict[str, Any]) -> ServiceFailure
         if failure is not None:
             failure.account = failure.account or injected["cloud_account"]
     return failure
+
+
+def _urls_masked(outcome: Any) -> Any:
+    """A successful outcome with URL passwords masked (an ``auth_url`` such as
+    ``http://user:password@host/v3`` is shown as ``http://user:***@host/v3``). Only
+    URL passwords: the config's secrets are plain words that may also be data."""
+    if isinstance(outcome, tuple) and len(outcome) == 2:
+        return (outcome[0], redact(outcome[1]))
+    return redact(outcome)
 
 
 def _completed(result: Any) -> Any:

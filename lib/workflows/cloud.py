@@ -8,7 +8,7 @@ from typing import Any
 from openstack.connection import Connection
 
 from openstack_api import catalog, errors
-from pack_common import Failure
+from pack_common import Failure, redact
 
 
 def check(conn: Connection) -> dict[str, Any] | Failure:
@@ -22,7 +22,8 @@ def check(conn: Connection) -> dict[str, Any] | Failure:
     service has them). The execution fails when any service cannot be reached, with
     the others still reported.
     """
-    auth_url = conn.config.get_auth_args().get("auth_url")
+    # shown as the operator configured it, but never with a password in it
+    auth_url = redact(conn.config.get_auth_args().get("auth_url"))
     try:
         identity, auth_ms = catalog.authenticate(conn)
     except catalog.AuthenticationFailed as exc:
