@@ -47,6 +47,8 @@ def describe(exc: BaseException, conn: Any = None) -> ServiceFailure | None:
     service = _service_of(conn, url, auth_url)
     if answered is not None and status is not None:
         cause = _http_cause(status, url, service, _details(answered))
+        if status == 403:
+            cause += f" ({_forbidden_hint(conn)})"
     else:
         deepest = cloud_errors[-1]
         cause = network_cause(exc) or one_line(f"{type(deepest).__name__}: {deepest}")
@@ -97,12 +99,35 @@ def _http_cause(status: int, url: str | None, service: str | None, said: str) ->
         token = url is not None and _TOKEN_PATH in url
         return f"{head}: " + ("bad credentials" if token else "the token was refused")
     source = f" from {service}" if service else ""
-    if status == 403:
-        return (
-            f"{head}{source}: {said} (the account lacks the role this needs; "
-            "admin actions need an admin account)"
-        )
     return f"{head}{source}: {said}"
+
+
+#: Roles that pass the services' default admin policies.
+_ADMIN_ROLES = frozenset({"admin"})
+
+
+def _forbidden_hint(conn: Any) -> str:
+    """What a 403 means for this account, from the roles of the token it holds (no
+    request is made): without an admin role, that the action needs one; with it, that
+    the service's policy refused it anyway (a custom policy, or the wrong project
+    scope); unknown roles, both possibilities."""
+    try:
+        access = conn.session.auth.auth_ref
+        roles = sorted(access.role_names) if access is not None else None
+        project = access.project_name if access is not None else None
+    except Exception:  # not authenticated, or not an openstacksdk connection
+        roles, project = None, None
+    if roles is None:
+        return (
+            "the account lacks a role this needs; admin actions need an admin account"
+        )
+    held = f"the account holds {', '.join(roles) or 'no roles'} on project {project!r}"
+    if _ADMIN_ROLES.isdisjoint(roles):
+        return f"{held}; this needs the admin role"
+    return (
+        f"{held}, yet the service's policy refused it: check the policy for this "
+        "call, or whether it needs a token scoped to another project"
+    )
 
 
 def _auth_url(conn: Any) -> str | None:

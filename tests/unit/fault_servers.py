@@ -158,7 +158,10 @@ class _FaultyServer:
 class FaultyCloud(_FaultyServer):
     """Keystone v3 at ``/v3`` and Nova at ``/compute/v2.1``: enough for searches
     and listings. One project (``demo``), no domains, two pages of servers (the
-    second asked with ``marker=``)."""
+    second asked with ``marker=``). The token's roles are ``roles`` (``member``
+    unless a test says otherwise)."""
+
+    roles: tuple[str, ...] = ("member",)
 
     @property
     def auth_url(self) -> str:
@@ -250,7 +253,9 @@ class FaultyCloud(_FaultyServer):
                 "issued_at": "2024-01-01T00:00:00.000000Z",
                 "user": {"id": "u1", "name": "ops", "domain": domain},
                 "project": {"id": PROJECT_ID, "name": "demo", "domain": domain},
-                "roles": [{"id": "r1", "name": "member"}],
+                "roles": [
+                    {"id": f"r{n}", "name": name} for n, name in enumerate(self.roles)
+                ],
                 "catalog": [
                     service("identity", "keystone", self.auth_url),
                     service("compute", "nova", f"{self.url}/compute/v2.1"),
