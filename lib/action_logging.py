@@ -1,4 +1,5 @@
-"""Forward the pack library's progress lines to the action's logger for one run.
+"""Forward the pack library's progress lines to the action's logger for one run, and
+mask secrets in every log line of a run.
 
 Lives in lib/ rather than in the action entry point because StackStorm's plugin
 loader (st2common.util.loader.register_plugin) checks EVERY class defined in the
@@ -64,30 +65,41 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class MaskSecretsInLogs:
+    """For one run (an action's, a sensor's poll), mask ``secrets`` (the pack config's
+    passwords and tokens) and URL passwords in every line emitted by the handlers of
+    ``logger`` and of the root logger, where other libraries' lines (keystoneauth,
+    requests, urllib3) go."""
+
+    def __init__(self, logger: logging.Logger, secrets: Iterable[str] = ()) -> None:
+        self.handlers = list(
+            dict.fromkeys(_handlers_of(logger) + logging.getLogger().handlers)
+        )
+        self.redact = RedactSecrets(secrets)
+
+    def __enter__(self) -> Self:
+        for handler in self.handlers:
+            handler.addFilter(self.redact)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for handler in self.handlers:
+            handler.removeFilter(self.redact)
+
+
 class ForwardLibraryLogs:
-    """For one run, send the lib packages' INFO lines to the action logger's handlers,
-    with secrets masked in every line any handler emits meanwhile.
+    """For one run, send the lib packages' INFO lines to the action logger's handlers.
 
     StackStorm gives the action a configured logger (``self.logger``) but not the
     loggers of the modules it imports, so without this the progress of a long workflow
-    (migrations waiting, mails sent) would be lost. ``secrets`` (the pack config's
-    passwords and tokens) and URL passwords are masked on the action logger's and the
-    root logger's handlers, where other libraries' lines (keystoneauth, requests) go.
+    (migrations waiting, mails sent) would be lost.
     """
 
-    def __init__(
-        self, action_logger: logging.Logger, secrets: Iterable[str] = ()
-    ) -> None:
+    def __init__(self, action_logger: logging.Logger) -> None:
         self.handlers = [h for h in _handlers_of(action_logger) if not _reaches_root(h)]
-        self.masked = list(
-            dict.fromkeys(_handlers_of(action_logger) + logging.getLogger().handlers)
-        )
-        self.redact = RedactSecrets(secrets)
         self.saved: list[tuple[logging.Logger, int]] = []
 
     def __enter__(self) -> Self:
-        for handler in self.masked:
-            handler.addFilter(self.redact)
         for name in LIBRARY_LOGGERS:
             logger = logging.getLogger(name)
             self.saved.append((logger, logger.level))
@@ -102,8 +114,6 @@ class ForwardLibraryLogs:
             for handler in self.handlers:
                 logger.removeHandler(handler)
             logger.setLevel(level)
-        for handler in self.masked:
-            handler.removeFilter(self.redact)
 
 
 def _reaches_root(handler: logging.Handler) -> bool:

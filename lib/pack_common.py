@@ -151,6 +151,19 @@ class ActionServiceStore:
         return result
 
 
+#: Exception types that are always a bug in the pack, even when raised while
+#: handling a service error (which would otherwise be reported instead of the bug).
+PROGRAMMING_ERRORS = (
+    AssertionError,
+    AttributeError,
+    IndexError,
+    KeyError,
+    NameError,
+    TypeError,
+    ZeroDivisionError,
+)
+
+
 @dataclass
 class ServiceFailure:
     """A call to a cloud, SMTP server or JupyterHub that failed, as an operator

@@ -53,8 +53,9 @@ if _LIB not in sys.path:
 
 from st2common.runners.base_action import Action  # noqa: E402
 
-from action_logging import ForwardLibraryLogs  # noqa: E402
+from action_logging import ForwardLibraryLogs, MaskSecretsInLogs  # noqa: E402
 from pack_common import (  # noqa: E402
+    PROGRAMMING_ERRORS,
     ActionServiceStore,
     ConfigError,
     Failure,
@@ -70,18 +71,6 @@ from workflows.registry import (  # noqa: E402
     INJECTIONS,
     WorkflowResolutionError,
     resolve_workflow,
-)
-
-#: Exception types that are always a bug in the pack, even when raised while
-#: handling a service error (which would otherwise be reported instead of the bug).
-PROGRAMMING_ERRORS = (
-    AssertionError,
-    AttributeError,
-    IndexError,
-    KeyError,
-    NameError,
-    TypeError,
-    ZeroDivisionError,
 )
 
 
@@ -100,8 +89,9 @@ class WorkflowActions(Action):
             self.logger.info("workflow %s: starting", workflow)
             with ExitStack() as cleanup:
                 cleanup.enter_context(
-                    ForwardLibraryLogs(self.logger, secret_values(self.config or {}))
+                    MaskSecretsInLogs(self.logger, secret_values(self.config or {}))
                 )
+                cleanup.enter_context(ForwardLibraryLogs(self.logger))
                 call_args = self._build_arguments(func, kwargs, cleanup, injected)
                 outcome = func(**call_args)
         except (ConfigError, InputError, WorkflowResolutionError) as exc:

@@ -4,14 +4,18 @@ hypervisor's life-cycle state changes.
 Thin by design: each poll opens a connection for ``hypervisor_sensor.cloud_account``,
 reads every hypervisor in one listing and hands over to
 ``hypervisor_lifecycle.poll`` (classification in ``hypervisor_lifecycle.states``).
-A failing poll is logged and retried at the next interval; no exception escapes
-``poll()`` (that would kill the sensor process).
+A failing poll is logged as one ERROR line in the actions' failure contract (the
+cloud_account, the endpoint and the cause, e.g. ``cloud_account 'prod': connection
+refused (http://...)``; a config error names the key), secrets masked, and retried at
+the next interval; no exception escapes ``poll()`` (that would kill the sensor
+process). Only a bug in the pack logs a traceback.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import traceback
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +30,7 @@ if _LIB not in sys.path:
 
 from st2reactor.sensor.base import PollingSensor  # noqa: E402
 
+from action_logging import MaskSecretsInLogs  # noqa: E402
 from hypervisor_lifecycle.poll import (  # noqa: E402
     STORE_NAMESPACE,
     TRIGGER,
@@ -33,8 +38,17 @@ from hypervisor_lifecycle.poll import (  # noqa: E402
     observe,
     poll_once,
 )
+from openstack_api import errors  # noqa: E402
 from openstack_api.connection import connect  # noqa: E402
-from pack_common import ActionServiceStore  # noqa: E402
+from pack_common import (  # noqa: E402
+    PROGRAMMING_ERRORS,
+    ActionServiceStore,
+    ConfigError,
+    InputError,
+    one_line,
+    redact,
+    secret_values,
+)
 
 
 class HypervisorStateSensor(PollingSensor):
@@ -50,6 +64,8 @@ class HypervisorStateSensor(PollingSensor):
             sensor_service=sensor_service, config=config, poll_interval=poll_interval
         )
         self._logger = sensor_service.get_logger(name=self.__class__.__name__)
+        #: The connection of the poll under way, to describe its failure.
+        self._conn: Any = None
 
     def setup(self) -> None:
         """Take the poll interval from the pack config, when it sets one."""
@@ -62,19 +78,47 @@ class HypervisorStateSensor(PollingSensor):
 
     def poll(self) -> None:
         """One pass over every hypervisor; log (never raise) what goes wrong."""
+        with MaskSecretsInLogs(self._logger, secret_values(self.config or {})):
+            self._poll_and_report()
+
+    def _poll_and_report(self) -> None:
+        """``poll`` with its secrets already masked in every log line."""
         try:
             self._poll()
         except Exception as exc:
-            self._logger.error(
-                "hypervisor state poll failed (retried next interval): %s: %s",
-                type(exc).__name__,
-                exc,
+            secrets = secret_values(self.config or {})
+            reason = redact(self._reason(exc), secrets)
+            if isinstance(exc, PROGRAMMING_ERRORS):
+                trace = redact("".join(traceback.format_exception(exc)), secrets)
+                self._logger.error(
+                    "hypervisor state poll failed (a bug in the pack): %s\n%s",
+                    reason,
+                    trace,
+                )
+            else:
+                self._logger.error(
+                    "hypervisor state poll failed (retried next interval): %s", reason
+                )
+        finally:
+            self._conn = None
+
+    def _reason(self, exc: Exception) -> str:
+        """What went wrong, on one line: the config key, or the cloud_account,
+        endpoint and cause of a failed cloud call."""
+        if isinstance(exc, ConfigError | InputError):
+            return str(exc)
+        failure = errors.describe(exc, self._conn)
+        if failure is not None:
+            failure.account = failure.account or (
+                (self.config or {}).get("default_cloud_account")
             )
+            return failure.message()
+        return f"{type(exc).__name__}: {one_line(exc)}"
 
     def _poll(self) -> None:
         config = self.config or {}
         settings = SensorSettings.from_config(config)
-        conn = connect(config, settings.cloud_account)
+        conn = self._conn = connect(config, settings.cloud_account)
         try:
             observations = observe(conn)
         finally:

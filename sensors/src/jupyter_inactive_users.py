@@ -3,8 +3,10 @@ inactive users of a JupyterHub environment changes.
 
 Thin by design: each poll lists users through ``jupyter_api`` and compares the
 inactive set with the one stored in the datastore; the decision lives in
-``jupyter_api.inactivity``. One environment failing is logged and does not stop the
-others, and no exception escapes ``poll()`` (that would kill the sensor process).
+``jupyter_api.inactivity``. One environment failing is logged as one ERROR line in
+the actions' failure contract (the jupyter_env, the hub URL and the cause; a config
+error names the key), tokens masked, and does not stop the others; no exception
+escapes ``poll()`` (that would kill the sensor process).
 """
 
 from __future__ import annotations
@@ -26,9 +28,18 @@ if _LIB not in sys.path:
 
 from st2reactor.sensor.base import PollingSensor  # noqa: E402
 
-from jupyter_api.client import JupyterHubClient  # noqa: E402
+from action_logging import MaskSecretsInLogs  # noqa: E402
+from jupyter_api.client import JupyterHubClient, JupyterHubError  # noqa: E402
 from jupyter_api.environment import CONFIG_KEY, JupyterEnv  # noqa: E402
 from jupyter_api.inactivity import TRIGGER, check_environment  # noqa: E402
+from pack_common import (  # noqa: E402
+    ConfigError,
+    InputError,
+    exception_chain,
+    one_line,
+    redact,
+    secret_values,
+)
 
 STATE_PREFIX = "jupyter.inactive_users."
 
@@ -52,6 +63,11 @@ class JupyterInactiveUsersSensor(PollingSensor):
 
     def poll(self) -> None:
         """Check every environment; log (never raise) what goes wrong."""
+        with MaskSecretsInLogs(self._logger, secret_values(self.config or {})):
+            self._poll_and_report()
+
+    def _poll_and_report(self) -> None:
+        """``poll`` with its secrets already masked in every log line."""
         try:
             entries = (self.config or {}).get(CONFIG_KEY) or []
         except Exception:  # a broken config must not kill the sensor
@@ -63,8 +79,12 @@ class JupyterInactiveUsersSensor(PollingSensor):
             try:
                 self._check(JupyterEnv.from_config(entry), now)
             except Exception as exc:  # one environment must not stop the others
+                reason = redact(_reason(exc), secret_values(self.config or {}))
                 self._logger.error(
-                    "jupyter_env %r: inactivity check failed: %s", name, exc
+                    "jupyter_env %r: inactivity check failed (retried next "
+                    "interval): %s",
+                    name,
+                    reason,
                 )
 
     def _check(self, env: JupyterEnv, now: datetime) -> None:
@@ -96,3 +116,16 @@ class JupyterInactiveUsersSensor(PollingSensor):
 
     def remove_trigger(self, trigger: dict[str, Any]) -> None:
         """No per-trigger state."""
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, on one line: the config key, or the environment, hub URL and
+    cause of a failed hub call."""
+    if isinstance(exc, ConfigError | InputError):
+        return str(exc)
+    hub_error = next(
+        (e for e in exception_chain(exc) if isinstance(e, JupyterHubError)), None
+    )
+    if hub_error is not None:
+        return hub_error.failure().message()
+    return f"{type(exc).__name__}: {one_line(exc)}"
