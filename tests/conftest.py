@@ -7,6 +7,7 @@ With the real StackStorm, its eventlet monkey patch is applied first, as importi
 HTTP servers) would otherwise keep blocking selectors that stall every green thread.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -29,7 +30,10 @@ else:
 # ``@pytest.mark.fault(N)``, N the issue-12 item it covers (1 unknown names, 2 failed
 # services, 3 lost replies / duplicate creates, 4 hangs and timeouts, 5 numbers out of
 # range, 6 CSV formulas, 7 credentials in URLs, 8 dry run == outcome, 9 first runs of a
-# new operator, 10 JupyterHub). The run ends with one line counting them.
+# new operator, 10 JupyterHub). The run ends with one line counting them; it is also
+# written to the file $OPENSTACK_OPS_FAULT_SUMMARY when set (run_tests.sh repeats it
+# last). With OPENSTACK_OPS_FAULT_ITEMS_REQUIRED=1 (the full run) an item without any
+# case fails the run: the tier must cover every item.
 
 FAULT_ITEMS = {
     1: "unknown names",
@@ -44,6 +48,7 @@ FAULT_ITEMS = {
     10: "JupyterHub",
 }
 _fault_outcomes: dict[str, tuple[int, str]] = {}
+_fault_missing: list[str] = []
 
 
 def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]
@@ -95,4 +100,16 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
     line = f"fault/bad-input tier: {total} cases ({counts}); {verdict}"
     if missing:
         line += f"; items not in this run: {', '.join(missing)}"
+    _fault_missing[:] = missing
     terminalreporter.write_line(line, bold=True, red=bool(bad), green=not bad)
+    summary_file = os.environ.get("OPENSTACK_OPS_FAULT_SUMMARY")
+    if summary_file:
+        Path(summary_file).write_text(line + "\n")
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:  # type: ignore[no-untyped-def]
+    if os.environ.get("OPENSTACK_OPS_FAULT_ITEMS_REQUIRED") != "1":
+        return
+    covered = {number for number, _ in _fault_outcomes.values()}
+    if set(FAULT_ITEMS) - covered and session.exitstatus == 0:
+        session.exitstatus = 1  # reported by the summary line's "items not in this run"
