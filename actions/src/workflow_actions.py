@@ -36,7 +36,6 @@ results.
 
 from __future__ import annotations
 
-import copy
 import inspect
 import os
 import sys
@@ -56,7 +55,6 @@ from st2common.runners.base_action import Action  # noqa: E402
 from action_logging import ForwardLibraryLogs, MaskSecretsInLogs  # noqa: E402
 from pack_common import (  # noqa: E402
     PROGRAMMING_ERRORS,
-    ActionServiceStore,
     ConfigError,
     Failure,
     InputError,
@@ -64,11 +62,11 @@ from pack_common import (  # noqa: E402
     exception_chain,
     one_line,
     redact,
-    require_named_entry,
     secret_values,
 )
 from workflows.registry import (  # noqa: E402
     INJECTIONS,
+    InjectionContext,
     WorkflowResolutionError,
     resolve_workflow,
 )
@@ -150,61 +148,24 @@ class WorkflowActions(Action):
         account names, to describe a failure). Account-name parameters that only feed
         an injection are consumed here. Unknown parameters are an error naming them."""
         params = inspect.signature(func).parameters
+        context = InjectionContext(
+            self.config or {}, self.action_service, cleanup, injected
+        )
         remaining = dict(kwargs)
         call_args: dict[str, Any] = {}
         for name in params:
             injection = INJECTIONS.get(name)
             if injection is None:
                 continue
-            source_value = remaining.pop(injection.source, None)
-            call_args[name] = self._inject(name, source_value, cleanup, injected)
+            source_value = (
+                remaining.pop(injection.source, None) if injection.source else None
+            )
+            call_args[name] = injection.build(source_value, context)
         for name, value in remaining.items():
             if name not in params:
                 raise InputError(name, "is not a parameter of this workflow")
             call_args[name] = value
         return call_args
-
-    def _inject(
-        self,
-        name: str,
-        source_value: Any,
-        cleanup: ExitStack,
-        injected: dict[str, Any],
-    ) -> Any:
-        """Build the injected value for parameter ``name`` (and record it)."""
-        config = self.config or {}
-        if name == "conn":
-            from openstack_api.connection import connect
-
-            injected["cloud_account"] = source_value or config.get(
-                "default_cloud_account"
-            )
-            conn = connect(config, source_value)
-            cleanup.callback(conn.close)
-            injected["conn"] = conn
-            return conn
-        if name == "smtp_account":
-            from email_api.account import CONFIG_KEY, SMTPAccount
-
-            entry = require_named_entry(
-                config, CONFIG_KEY, source_value, "smtp_account", "default_smtp_account"
-            )
-            injected["smtp_account"] = SMTPAccount.from_config(entry)
-            return injected["smtp_account"]
-        if name == "jupyter_hub":
-            from jupyter_api.client import JupyterHubClient
-            from jupyter_api.environment import CONFIG_KEY, JupyterEnv
-
-            entry = require_named_entry(config, CONFIG_KEY, source_value, "jupyter_env")
-            injected["jupyter_env"] = entry.get("name")
-            return cleanup.enter_context(
-                JupyterHubClient(JupyterEnv.from_config(entry))
-            )
-        if name == "store":
-            return ActionServiceStore(self.action_service)
-        if name == "pack_config":
-            return copy.deepcopy(dict(config))
-        raise ConfigError(f"no injection is defined for parameter {name!r}")
 
 
 def _scope_input_error(exc: Exception, injected: dict[str, Any]) -> InputError | None:

@@ -3,21 +3,40 @@
 This module is the single source of truth shared by the action entry point
 (``actions/src/workflow_actions.py``), the offline pack linter and the local runner:
 how ``"<module>.<function>"`` maps to a function, which function parameters are
-injected rather than supplied by the operator, and which action parameter feeds each
-injected value.
+injected rather than supplied by the operator, which action parameter feeds each
+injected value, and how each is built.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
 import inspect
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from typing import Any
+
+from pack_common import ActionServiceStore, require_named_entry
 
 WORKFLOW_PACKAGE = "workflows"
 _REF_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+
+
+@dataclass
+class InjectionContext:
+    """What a builder may use to build an injected value for one run.
+
+    ``injected`` records, by name, what the run was given (the built objects and the
+    account names), so a failure can name the account it happened on; ``cleanup``
+    closes what the run opened.
+    """
+
+    config: Mapping[str, Any]
+    action_service: Any
+    cleanup: ExitStack
+    injected: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -25,40 +44,95 @@ class Injection:
     """A workflow parameter filled by the entry point instead of the operator.
 
     ``source`` is the action parameter (an account or environment *name*) the value is
-    built from, or ``None`` when the value needs no operator input.
+    built from, or ``None`` when the value needs no operator input; ``build`` makes
+    the value from that name (or None) for one run.
     """
 
     parameter: str
     source: str | None
     description: str
+    build: Callable[[Any, InjectionContext], Any] = field(repr=False)
+
+
+def _build_conn(name: str | None, ctx: InjectionContext) -> Any:
+    """An openstacksdk connection for ``cloud_account``, closed after the run."""
+    from openstack_api.connection import connect
+
+    ctx.injected["cloud_account"] = name or ctx.config.get("default_cloud_account")
+    conn = connect(ctx.config, name)
+    ctx.cleanup.callback(conn.close)
+    ctx.injected["conn"] = conn
+    return conn
+
+
+def _build_smtp_account(name: str | None, ctx: InjectionContext) -> Any:
+    """The ``SMTPAccount`` of the pack config entry ``smtp_account`` names."""
+    from email_api.account import CONFIG_KEY, SMTPAccount
+
+    entry = require_named_entry(
+        ctx.config, CONFIG_KEY, name, "smtp_account", "default_smtp_account"
+    )
+    ctx.injected["smtp_account"] = SMTPAccount.from_config(entry)
+    return ctx.injected["smtp_account"]
+
+
+def _build_jupyter_hub(name: str | None, ctx: InjectionContext) -> Any:
+    """A JupyterHub client for the environment ``jupyter_env`` names, closed after
+    the run."""
+    from jupyter_api.client import JupyterHubClient
+    from jupyter_api.environment import CONFIG_KEY, JupyterEnv
+
+    entry = require_named_entry(ctx.config, CONFIG_KEY, name, "jupyter_env")
+    ctx.injected["jupyter_env"] = entry.get("name")
+    return ctx.cleanup.enter_context(JupyterHubClient(JupyterEnv.from_config(entry)))
+
+
+def _build_store(_: None, ctx: InjectionContext) -> Any:
+    """The StackStorm datastore behind the action service, as a key-value store."""
+    return ActionServiceStore(ctx.action_service)
+
+
+def _build_pack_config(_: None, ctx: InjectionContext) -> Any:
+    """A copy of the pack config (the workflow cannot change the run's)."""
+    return copy.deepcopy(dict(ctx.config))
 
 
 INJECTIONS: dict[str, Injection] = {
-    "conn": Injection(
-        "conn",
-        "cloud_account",
-        "openstacksdk connection for the cloud named by `cloud_account`",
-    ),
-    "smtp_account": Injection(
-        "smtp_account",
-        "smtp_account",
-        "SMTPAccount built from the pack config entry named by `smtp_account`",
-    ),
-    "jupyter_hub": Injection(
-        "jupyter_hub",
-        "jupyter_env",
-        "JupyterHub client for the pack config environment named by `jupyter_env`",
-    ),
-    "store": Injection(
-        "store",
-        None,
-        "key-value store backed by the StackStorm datastore",
-    ),
-    "pack_config": Injection(
-        "pack_config",
-        None,
-        "the pack config (StackStorm fills schema defaults), read-only by convention",
-    ),
+    i.parameter: i
+    for i in (
+        Injection(
+            "conn",
+            "cloud_account",
+            "openstacksdk connection for the cloud named by `cloud_account`",
+            _build_conn,
+        ),
+        Injection(
+            "smtp_account",
+            "smtp_account",
+            "SMTPAccount built from the pack config entry named by `smtp_account`",
+            _build_smtp_account,
+        ),
+        Injection(
+            "jupyter_hub",
+            "jupyter_env",
+            "JupyterHub client for the pack config environment named by "
+            "`jupyter_env`",
+            _build_jupyter_hub,
+        ),
+        Injection(
+            "store",
+            None,
+            "key-value store backed by the StackStorm datastore",
+            _build_store,
+        ),
+        Injection(
+            "pack_config",
+            None,
+            "the pack config (StackStorm fills schema defaults), read-only by "
+            "convention",
+            _build_pack_config,
+        ),
+    )
 }
 
 #: Action parameters that exist only to feed an injected value.

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 import types
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from workflows.registry import (
     INJECTIONS,
+    InjectionContext,
     WorkflowResolutionError,
     expected_action_parameters,
     operator_parameters,
@@ -65,3 +69,31 @@ def test_parameters_split_into_operator_and_injected() -> None:
 def test_every_injection_with_a_source_names_an_action_parameter() -> None:
     sources = {i.source for i in INJECTIONS.values()}
     assert sources == {"cloud_account", "smtp_account", "jupyter_env", None}
+
+
+def test_every_injection_is_built_by_its_table_entry() -> None:
+    """The entry point has no builder of its own: each injected value comes from
+    ``INJECTIONS[name].build``, which records what the run was given (one table)."""
+    config = {
+        "clouds": [
+            {
+                "name": "prod",
+                "auth_url": "http://127.0.0.1:1/v3",
+                "username": "ops",
+                "password": "pw",
+                "project_name": "admin",
+            }
+        ],
+        "default_cloud_account": "prod",
+        "nested": {"y": 1},
+    }
+    injected: dict[str, Any] = {}
+    with ExitStack() as cleanup:
+        ctx = InjectionContext(config, object(), cleanup, injected)
+        copied = INJECTIONS["pack_config"].build(None, ctx)
+        assert copied == config and copied["nested"] is not config["nested"]
+        conn = INJECTIONS["conn"].build(None, ctx)  # lazy: nothing is sent
+        assert injected == {"cloud_account": "prod", "conn": conn}
+        assert INJECTIONS["store"].build(None, ctx) is not None
+    source = Path(__file__).resolve().parents[2] / "actions/src/workflow_actions.py"
+    assert "def _inject" not in source.read_text()
