@@ -1,8 +1,19 @@
 """Accept either an openstacksdk connection or a cloud name (clouds.yaml), and open
-connections whose every request has a timeout."""
+connections whose every request has a timeout.
+
+A cloud given by name gets ONE connection per process (``shared_connection``): every
+``run("cloud")``, ``append_from``, chained run and later query reuses it, so a script
+running one small query per owner authenticates and discovers versions once instead
+of once per query. keystoneauth fetches a new token when the current one is about to
+expire, and once more on a 401 answer, so a long-lived shared connection stays usable.
+A connection passed in by the caller is the caller's: the library never closes it.
+"""
 
 from __future__ import annotations
 
+import atexit
+import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,9 +108,60 @@ def is_connection(value: Any) -> bool:
     return hasattr(value, "compute") and hasattr(value, "identity")
 
 
+#: The process's connection per cloud name (see ``shared_connection``).
+_SHARED: dict[str, Connection] = {}
+#: Guards ``_SHARED`` so two threads asking for the same cloud get one connection.
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_connection(cloud: str) -> Connection:
+    """The process's one connection to clouds.yaml cloud ``cloud``, opened on first
+    use (authentication itself happens on the first request, once).
+
+    Thread-safe: concurrent first calls open one connection. keystoneauth serialises
+    token fetching under its own lock and re-authenticates on expiry or a 401, so
+    threads may share the connection. A failed open is not remembered.
+    """
+    with _SHARED_LOCK:
+        conn = _SHARED.get(cloud)
+        if conn is None:
+            try:
+                conn = open_connection(cloud=cloud)
+            except sdk_exceptions.SDKException as exc:
+                raise QueryError(f"cannot open cloud {cloud!r}: {exc}") from exc
+            _SHARED[cloud] = conn
+        return conn
+
+
+def close_shared_connections(cloud: str | None = None) -> None:
+    """Close and forget the shared connection of ``cloud`` (every one when None);
+    the next use opens and authenticates a new one. Called at interpreter exit."""
+    with _SHARED_LOCK:
+        names = list(_SHARED) if cloud is None else [cloud]
+        closing = [_SHARED.pop(n) for n in names if n in _SHARED]
+    for conn in closing:
+        try:
+            conn.close()
+        except Exception:  # closing is best effort (at exit)
+            pass
+
+
+def _forget_after_fork() -> None:
+    """A forked child must not share its parent's sockets: it opens its own."""
+    global _SHARED_LOCK
+    _SHARED_LOCK = threading.Lock()
+    _SHARED.clear()
+
+
+atexit.register(close_shared_connections)
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 @contextmanager
 def connection(cloud: Any) -> Iterator[Any]:
-    """Yield a connection for ``cloud``; one opened from a name is closed after."""
+    """Yield a connection for ``cloud``: the connection itself when one is given
+    (never closed here), else the process's shared connection for that cloud name
+    (kept open for later queries)."""
     if is_connection(cloud):
         yield cloud
         return
@@ -108,11 +170,4 @@ def connection(cloud: Any) -> Iterator[Any]:
             "run() needs an openstacksdk connection or a cloud name from clouds.yaml, "
             f"got {cloud!r}"
         )
-    try:
-        conn = open_connection(cloud=cloud)
-    except sdk_exceptions.SDKException as exc:
-        raise QueryError(f"cannot open cloud {cloud!r}: {exc}") from exc
-    try:
-        yield conn
-    finally:
-        conn.close()
+    yield shared_connection(cloud)
