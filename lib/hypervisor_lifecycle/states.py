@@ -96,7 +96,7 @@ class Memory:
         ):
             raise ValueError(f"stored uptime is not an integer: {uptime!r}")
         return cls(
-            state=HypervisorState(data.get("state")),
+            state=HypervisorState(str(data.get("state"))),
             last_up_state=HypervisorState(last) if last is not None else None,
             last_up_uptime_seconds=uptime,
         )

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
 from keystoneauth1 import exceptions as ks_exceptions
+from keystoneauth1.access import AccessInfo
+from keystoneauth1.identity.base import BaseIdentityPlugin
 from openstack import exceptions as sdk_exceptions
 from openstack.connection import Connection
 
@@ -50,7 +52,7 @@ class ServiceEndpoint:
         return asdict(self)
 
 
-def _version_str(version: tuple[int, ...] | None) -> str | None:
+def _version_str(version: tuple[int | float, ...] | None) -> str | None:
     """``(2, 96)`` -> ``"2.96"``; keystoneauth's latest marker -> ``"latest"``."""
     if not version:
         return None
@@ -73,11 +75,11 @@ def authenticate(conn: Connection) -> tuple[Identity, float]:
     except (sdk_exceptions.SDKException, ks_exceptions.ClientException) as exc:
         raise AuthenticationFailed(f"{type(exc).__name__}: {exc}") from exc
     elapsed_ms = (time.perf_counter() - started) * 1000
-    access = conn.session.auth.get_access(conn.session)
+    access = _access(conn)
     expires = getattr(access, "expires", None)
     identity = Identity(
-        user_id=access.user_id,
-        user_name=access.username,
+        user_id=str(access.user_id),
+        user_name=str(access.username),
         user_domain=getattr(access, "user_domain_name", None),
         project_id=access.project_id,
         project_name=access.project_name,
@@ -88,11 +90,18 @@ def authenticate(conn: Connection) -> tuple[Identity, float]:
     return identity, round(elapsed_ms, 1)
 
 
+def _access(conn: Connection) -> AccessInfo:
+    """The token of an authorised connection (``authenticate`` got one)."""
+    # openstacksdk connections authenticate with a keystoneauth identity plugin
+    auth = cast(BaseIdentityPlugin, conn.session.auth)
+    return auth.get_access(conn.session)
+
+
 def catalog_services(conn: Connection) -> list[tuple[str, str | None]]:
     """``(type, name)`` of every service in the token's catalog, sorted by type."""
-    access = conn.session.auth.get_access(conn.session)
+    access = _access(conn)
     catalog = access.service_catalog.catalog or []
-    return sorted((svc.get("type"), svc.get("name")) for svc in catalog)
+    return sorted((str(svc.get("type")), svc.get("name")) for svc in catalog)
 
 
 def discover(
@@ -103,7 +112,8 @@ def discover(
     A service that cannot be reached is reported with ``error``, not raised, so one
     broken service does not hide the state of the others.
     """
-    interface = conn.config.get_interface() or "public"
+    configured = conn.config.get_interface()
+    interface = configured if isinstance(configured, str) and configured else "public"
     region = conn.config.get_region_name()
     result = ServiceEndpoint(
         type=service_type,

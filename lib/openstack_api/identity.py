@@ -9,11 +9,18 @@ built on them are idempotent.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
 from openstack.connection import Connection
+from openstack.identity.v3._proxy import Proxy as KeystoneV3
 
 from openstack_api.lookup import find_one, not_found_as_none
+
+
+def _keystone(conn: Connection) -> KeystoneV3:
+    """The connection's identity proxy, as the v3 one it is (the pack speaks Keystone
+    v3 only; openstacksdk types ``conn.identity`` as v2 or v3)."""
+    return cast(KeystoneV3, conn.identity)
 
 
 def _domain_of(resource: Any) -> str:
@@ -27,8 +34,8 @@ def find_domain(conn: Connection, identifier: str, parameter: str = "domain") ->
         parameter,
         identifier,
         "domain",
-        not_found_as_none(conn.identity.get_domain),
-        lambda name: conn.identity.domains(name=name),
+        not_found_as_none(_keystone(conn).get_domain),
+        lambda name: _keystone(conn).domains(name=name),
     )
 
 
@@ -44,13 +51,13 @@ def find_project(
         query: dict[str, Any] = {"name": name}
         if domain_id:
             query["domain_id"] = domain_id
-        return conn.identity.projects(**query)
+        return _keystone(conn).projects(**query)
 
     return find_one(
         parameter,
         identifier,
         "project",
-        not_found_as_none(conn.identity.get_project),
+        not_found_as_none(_keystone(conn).get_project),
         by_name,
         _domain_of,
     )
@@ -62,8 +69,8 @@ def find_user(conn: Connection, identifier: str, parameter: str = "user") -> Any
         parameter,
         identifier,
         "user",
-        not_found_as_none(conn.identity.get_user),
-        lambda name: conn.identity.users(name=name),
+        not_found_as_none(_keystone(conn).get_user),
+        lambda name: _keystone(conn).users(name=name),
         _domain_of,
     )
 
@@ -74,8 +81,8 @@ def find_group(conn: Connection, identifier: str, parameter: str = "group") -> A
         parameter,
         identifier,
         "group",
-        not_found_as_none(conn.identity.get_group),
-        lambda name: conn.identity.groups(name=name),
+        not_found_as_none(_keystone(conn).get_group),
+        lambda name: _keystone(conn).groups(name=name),
         _domain_of,
     )
 
@@ -86,8 +93,8 @@ def find_role(conn: Connection, identifier: str, parameter: str = "role") -> Any
         parameter,
         identifier,
         "role",
-        not_found_as_none(conn.identity.get_role),
-        lambda name: conn.identity.roles(name=name),
+        not_found_as_none(_keystone(conn).get_role),
+        lambda name: _keystone(conn).roles(name=name),
         _domain_of,
     )
 
@@ -117,7 +124,7 @@ def user_has_role(
 ) -> bool:
     """Whether ``user_id`` holds ``role_id`` directly on ``project_id``."""
     return bool(
-        conn.identity.validate_user_has_project_role(project_id, user_id, role_id)
+        _keystone(conn).validate_user_has_project_role(project_id, user_id, role_id)
     )
 
 
@@ -127,7 +134,7 @@ def grant_user_role(
     """Grant the role; False (nothing done) when the user already holds it."""
     if user_has_role(conn, project_id, user_id, role_id):
         return False
-    conn.identity.assign_project_role_to_user(project_id, user_id, role_id)
+    _keystone(conn).assign_project_role_to_user(project_id, user_id, role_id)
     return True
 
 
@@ -137,7 +144,7 @@ def revoke_user_role(
     """Revoke the role; False (nothing done) when the user does not hold it."""
     if not user_has_role(conn, project_id, user_id, role_id):
         return False
-    conn.identity.unassign_project_role_from_user(project_id, user_id, role_id)
+    _keystone(conn).unassign_project_role_from_user(project_id, user_id, role_id)
     return True
 
 
@@ -146,7 +153,7 @@ def group_has_role(
 ) -> bool:
     """Whether ``group_id`` holds ``role_id`` directly on ``project_id``."""
     return bool(
-        conn.identity.validate_group_has_project_role(project_id, group_id, role_id)
+        _keystone(conn).validate_group_has_project_role(project_id, group_id, role_id)
     )
 
 
@@ -156,7 +163,7 @@ def grant_group_role(
     """Grant the role; False (nothing done) when the group already holds it."""
     if group_has_role(conn, project_id, group_id, role_id):
         return False
-    conn.identity.assign_project_role_to_group(project_id, group_id, role_id)
+    _keystone(conn).assign_project_role_to_group(project_id, group_id, role_id)
     return True
 
 
@@ -166,7 +173,7 @@ def revoke_group_role(
     """Revoke the role; False (nothing done) when the group does not hold it."""
     if not group_has_role(conn, project_id, group_id, role_id):
         return False
-    conn.identity.unassign_project_role_from_group(project_id, group_id, role_id)
+    _keystone(conn).unassign_project_role_from_group(project_id, group_id, role_id)
     return True
 
 
@@ -175,14 +182,14 @@ def revoke_group_role(
 
 def in_group(conn: Connection, group_id: str, user_id: str) -> bool:
     """Whether ``user_id`` is a member of ``group_id``."""
-    return bool(conn.identity.check_user_in_group(user_id, group_id))
+    return bool(_keystone(conn).check_user_in_group(user_id, group_id))
 
 
 def add_to_group(conn: Connection, group_id: str, user_id: str) -> bool:
     """Add the user; False (nothing done) when already a member."""
     if in_group(conn, group_id, user_id):
         return False
-    conn.identity.add_user_to_group(user_id, group_id)
+    _keystone(conn).add_user_to_group(user_id, group_id)
     return True
 
 
@@ -190,13 +197,13 @@ def remove_from_group(conn: Connection, group_id: str, user_id: str) -> bool:
     """Remove the user; False (nothing done) when not a member."""
     if not in_group(conn, group_id, user_id):
         return False
-    conn.identity.remove_user_from_group(user_id, group_id)
+    _keystone(conn).remove_user_from_group(user_id, group_id)
     return True
 
 
 def group_members(conn: Connection, group_id: str) -> list[dict[str, str]]:
     """The members of a group, sorted by name."""
-    users = conn.identity.group_users(group_id)
+    users = _keystone(conn).group_users(group_id)
     return sorted((Ref.of(u).as_dict() for u in users), key=lambda r: r["name"])
 
 
@@ -240,7 +247,7 @@ class Assignment:
 
 def project_assignments(conn: Connection, project_id: str) -> list[Assignment]:
     """Direct role assignments on a project (users and groups), with names."""
-    found = conn.identity.role_assignments(
+    found = _keystone(conn).role_assignments(
         scope_project_id=project_id, include_names=True
     )
     return [Assignment.from_sdk(a) for a in found]
@@ -250,13 +257,13 @@ def user_assignments(conn: Connection, user_id: str) -> list[Assignment]:
     """The project role assignments a user holds directly and through its groups
     (each group's grant is listed as that group's assignment). Implied roles are not
     expanded: these are the grants an operator made and can revoke."""
-    found = list(conn.identity.role_assignments(user_id=user_id, include_names=True))
-    for group in conn.identity.user_groups(user_id):
-        found += conn.identity.role_assignments(group_id=group.id, include_names=True)
+    found = list(_keystone(conn).role_assignments(user_id=user_id, include_names=True))
+    for group in _keystone(conn).user_groups(user_id):
+        found += _keystone(conn).role_assignments(group_id=group.id, include_names=True)
     return [Assignment.from_sdk(a) for a in found if (a.scope or {}).get("project")]
 
 
 def user_groups(conn: Connection, user_id: str) -> list[dict[str, str]]:
     """The groups a user belongs to, sorted by name."""
-    groups = conn.identity.user_groups(user_id)
+    groups = _keystone(conn).user_groups(user_id)
     return sorted((Ref.of(g).as_dict() for g in groups), key=lambda r: r["name"])

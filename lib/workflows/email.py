@@ -97,7 +97,10 @@ def build_test_message(
         as_html=as_html,
     )
     return OutgoingMessage(
-        **recipients,
+        to=recipients["to"],
+        cc=recipients["cc"],
+        bcc=recipients["bcc"],
+        reply_to=recipients["reply_to"],
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from openstack.connection import Connection
@@ -171,6 +172,8 @@ def _change_project_role(
     found = identity.find_project(conn, project)
     found_role = identity.find_role(conn, role)
     subjects = find_subjects()
+    holds: Callable[[Connection, str, str, str], bool]
+    apply: Callable[[Connection, str, str, str], bool]
     if kind == "user":
         holds = identity.user_has_role
         apply = identity.grant_user_role if grant else identity.revoke_user_role
@@ -181,7 +184,7 @@ def _change_project_role(
         Item(
             {kind: s.name, f"{kind}_id": s.id},
             holds(conn, found.id, s.id, found_role.id) != grant,
-            lambda s=s: apply(conn, found.id, s.id, found_role.id),
+            partial(apply, conn, found.id, s.id, found_role.id),
         )
         for s in subjects
     ]
@@ -214,7 +217,7 @@ def _change_membership(
         Item(
             {"user": u.name, "user_id": u.id},
             identity.in_group(conn, found.id, u.id) != add,
-            lambda u=u: apply(conn, found.id, u.id),
+            partial(apply, conn, found.id, u.id),
         )
         for u in _find_users(conn, names)
     ]
