@@ -17,6 +17,9 @@ from openstack.connection import Connection
 from openstack_api.projects import has_service
 
 UNLIMITED = -1
+#: The largest limit Nova, Neutron and Cinder accept: their ``MAX_INT`` (2**31-1,
+#: a 32-bit ``INT`` column); each answers 400 above it.
+MAX_LIMIT = 2**31 - 1
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from campaigns.model import CampaignSpec, Target
 from campaigns.options import CampaignOptions
 from email_api.account import SMTPAccount
 from pack_common import Failure, InputError, KeyValueStore
+from workflows import numbers
 
 OPS_EMAIL_KEY = "ops_email"
 TBA = "to be announced"
@@ -59,17 +60,9 @@ def _options(
 
 
 def _check_days(days_threshold: Any) -> int:
-    """``days_threshold`` as a non-negative integer."""
-    if (
-        isinstance(days_threshold, bool)
-        or not isinstance(days_threshold, int)
-        or days_threshold < 0
-    ):
-        raise InputError(
-            "days_threshold",
-            f"must be a whole number of days >= 0, not {days_threshold!r}",
-        )
-    return days_threshold
+    """``days_threshold`` as a whole number of days from 0 to 100 years (so the
+    cut-off date cannot overflow); ``InputError`` naming it otherwise."""
+    return numbers.days("days_threshold", days_threshold)
 
 
 def _check_date(value: str | None, parameter: str) -> str:

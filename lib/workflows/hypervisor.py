@@ -21,8 +21,13 @@ from openstack_api.compute_services import ComputeService
 from openstack_api.hypervisors import Hypervisor
 from openstack_api.migrations import MigrationRules
 from pack_common import Failure, InputError
+from workflows import numbers
 
 LOG = logging.getLogger(__name__)
+#: The most hosts ``find_reinstall_candidates`` lists (``limit``).
+MAX_HOSTS = 10000
+#: The longest ``drain`` waits for one migration (``wait_seconds``): a day.
+MAX_WAIT_SECONDS = 86400
 
 
 def _target(conn: Connection, hypervisor: str) -> tuple[Hypervisor, ComputeService]:
@@ -150,12 +155,10 @@ def find_reinstall_candidates(
     disabled hosts (already in someone's maintenance) are left out unless
     ``include_disabled``. Down hosts are always left out.
     """
-    if not isinstance(limit, int) or limit < 1:
-        raise InputError("limit", "must be at least 1")
-    if max_servers is not None and (
-        not isinstance(max_servers, int) or max_servers < 0
-    ):
-        raise InputError("max_servers", "must be 0 or more")
+    limit = numbers.whole_number("limit", limit, 1, MAX_HOSTS)
+    max_servers = numbers.optional_whole_number(
+        "max_servers", max_servers, 0, numbers.INT32_MAX
+    )
     rows = [
         _row(h, s)
         for h, s in _summaries(conn)
@@ -195,8 +198,9 @@ def drain(
         raise InputError(
             "migration_type", f"must be one of {', '.join(migrations.MIGRATION_TYPES)}"
         )
-    if not isinstance(wait_seconds, int) or wait_seconds < 1:
-        raise InputError("wait_seconds", "must be a positive number of seconds")
+    wait_seconds = numbers.whole_number(
+        "wait_seconds", wait_seconds, 1, MAX_WAIT_SECONDS, note="24 hours"
+    )
     rules = MigrationRules.from_config(pack_config)
     hyp, service = _target(conn, hypervisor)
     if not dry_run and confirm != hyp.name:

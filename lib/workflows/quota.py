@@ -19,6 +19,7 @@ from openstack_api import identity
 from openstack_api import quotas as quota_api
 from openstack_api.quotas import UNLIMITED, QuotaValue
 from pack_common import Failure, InputError
+from workflows import numbers
 
 LOG = logging.getLogger(__name__)
 
@@ -40,16 +41,14 @@ def validate_request(
             )
         request[str(service)] = {}
         for key, limit in values.items():
-            if isinstance(limit, bool) or not isinstance(limit, int):
-                raise InputError(
-                    parameter, f"{service}.{key}: {limit!r} is not an integer"
-                )
-            if limit < UNLIMITED:
-                raise InputError(
-                    parameter,
-                    f"{service}.{key}: {limit} is negative (-1 means unlimited)",
-                )
-            request[str(service)][str(key)] = limit
+            request[str(service)][str(key)] = numbers.whole_number(
+                parameter,
+                limit,
+                UNLIMITED,
+                quota_api.MAX_LIMIT,
+                note="-1 means unlimited",
+                context=f"{service}.{key}",
+            )
     return request
 
 

@@ -15,6 +15,7 @@ from openstack.connection import Connection
 
 from openstack_query import QueryError
 from pack_common import InputError
+from workflows import numbers
 from workflows.search_support import (
     DATE_PRESETS,
     EXPRESSION_PRESETS,
@@ -72,18 +73,12 @@ def _by_datetime(
     type_name: str,
     prop: str,
     search_mode: str,
-    span: dict[str, float],
+    span: dict[str, Any],
     common: Common,
 ) -> Any:
     name = check_property(type_name, "datetime", prop)
     preset = check_choice("search_mode", search_mode, DATE_PRESETS)
-    for unit, amount in span.items():
-        if (
-            isinstance(amount, bool)
-            or not isinstance(amount, int | float)
-            or amount < 0
-        ):
-            raise InputError(unit, f"must be a number >= 0, got {amount!r}")
+    span = {unit: numbers.time_span(unit, amount) for unit, amount in span.items()}
     if not any(span.values()):
         raise InputError("days", "give days, hours, minutes or seconds (not all 0)")
     query = build(type_name, common)
@@ -101,8 +96,7 @@ def _by_expression(
 ) -> Any:
     name = check_property(type_name, "expression", prop)
     preset = check_choice("operator", operator, EXPRESSION_PRESETS)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError("value", f"must be a number, got {value!r}")
+    value = numbers.comparison_value("value", value)
     query = build(type_name, common)
     add_filter(query, preset, name, value=value)
     return execute(conn, query, common)

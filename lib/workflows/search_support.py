@@ -16,6 +16,7 @@ from openstack.connection import Connection
 from openstack_query import PropKind, Query, QueryError, resolve_type
 from openstack_query.bodies import quiet_sdk_construction
 from pack_common import InputError
+from workflows import numbers
 
 OUTPUT_TYPES = ("to_string", "to_html", "to_csv", "to_json", "to_props", "to_objects")
 MEMBERSHIP_PRESETS = ("any_in", "not_any_in")
@@ -124,14 +125,9 @@ def build(type_name: str, common: Common) -> Query:
     """A query with the shared parameters applied, each validated by name."""
     query = Query(type_name)
     check_choice("output_type", common.output_type, OUTPUT_TYPES)
-    if common.max_rows is not None and (
-        isinstance(common.max_rows, bool)
-        or not isinstance(common.max_rows, int)
-        or common.max_rows < 1
-    ):
-        raise InputError(
-            "max_rows", f"must be a positive integer, got {common.max_rows!r}"
-        )
+    common.max_rows = numbers.optional_whole_number(
+        "max_rows", common.max_rows, 1, numbers.INT32_MAX
+    )
     for parameter, action in (
         (
             "properties_to_select",

@@ -1,0 +1,226 @@
+"""Numbers bounded (issue 12, item 5): every numeric parameter of the search,
+hypervisor, quota and day-threshold campaign actions refuses NaN, ±infinity, bools,
+huge and negative values with an ``InputError`` naming the parameter and the range,
+before anything is asked of the cloud; the actions' YAML schemas carry the same
+bounds, and the bound itself is accepted.
+
+The table is built from ``actions/*.yaml``: each action whose workflow is in
+``OWNED_WORKFLOW_MODULES`` and each of its ``integer``/``number`` parameters
+(except those another module checks, ``NOT_HERE``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jsonschema
+import pytest
+
+from pack_common import InputError
+from tools.pack_meta import ActionMeta, load_actions, validate_parameters
+from workflows import numbers
+from workflows.registry import INJECTIONS, resolve_workflow
+
+OWNED_WORKFLOW_MODULES = ("search.", "hypervisor.", "quota.", "email_campaigns.")
+#: Checked by another module (the campaign options), not by these workflows.
+NOT_HERE = {"max_recipients"}
+
+
+class Reached(Exception):
+    """Raised when a workflow touches the cloud (or mail, or store): it got past
+    its input checks."""
+
+
+class Untouchable:
+    """An injected connection/account/store that must not be used."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise Reached(name)
+
+
+def _sample(name: str, spec: dict[str, Any]) -> Any:
+    """A valid value for a required parameter of the table's actions."""
+    if "enum" in spec:
+        return spec["enum"][0]
+    if name == "quotas":
+        return {"compute": {"cores": 1}}
+    return {"array": ["x"], "integer": 1, "number": 1, "object": {}}.get(
+        spec.get("type"), "x"
+    )
+
+
+def _numeric_cases() -> list[tuple[ActionMeta, str]]:
+    cases = []
+    for meta in load_actions():
+        if not (meta.workflow or "").startswith(OWNED_WORKFLOW_MODULES):
+            continue
+        for name, spec in meta.parameters.items():
+            if spec.get("type") in ("integer", "number") and name not in NOT_HERE:
+                cases.append((meta, name))
+    return cases
+
+
+CASES = _numeric_cases()
+
+
+def _call(meta: ActionMeta, **params: Any) -> Any:
+    """Run the action's workflow with valid required parameters, ``params`` and
+    untouchable injections."""
+    func = resolve_workflow(str(meta.workflow))
+    kwargs: dict[str, Any] = {
+        name: _sample(name, spec)
+        for name, spec in meta.parameters.items()
+        if spec.get("required") and name != "workflow"
+    }
+    kwargs = {k: v for k, v in kwargs.items() if k not in INJECTIONS}
+    if "days" in meta.parameters:
+        kwargs["days"] = 1  # a span is required: all units 0 is refused
+    for name in INJECTIONS:
+        if name in func.__code__.co_varnames:
+            kwargs[name] = {} if name == "pack_config" else Untouchable()
+    kwargs.update(params)
+    return func(**kwargs)
+
+
+def _bad_values(spec: dict[str, Any]) -> list[Any]:
+    values: list[Any] = [math.nan, math.inf, -math.inf, True, False, "7", [1]]
+    values.append(10**20)  # past every bound: days, max_rows, comparisons
+    if spec.get("type") == "integer":
+        values.append(2.5)
+    if "minimum" in spec:
+        values.append(spec["minimum"] - 1)
+    if "maximum" in spec:
+        values.append(spec["maximum"] + 1)
+    return values
+
+
+def test_the_table_covers_the_reported_parameters() -> None:
+    names = {(meta.name, name) for meta, name in CASES}
+    assert ("server.search.by.datetime", "days") in names
+    assert ("email.users.with.shutoff.vms", "days_threshold") in names
+    assert ("flavor.search.by.expression", "value") in names
+    assert ("hypervisor.find.reinstall.candidates", "limit") in names
+    assert ("server.list", "max_rows") in names
+    assert len(CASES) >= 30
+
+
+@pytest.mark.fault(5)
+@pytest.mark.parametrize(
+    ("meta", "parameter"), CASES, ids=[f"{m.name}:{p}" for m, p in CASES]
+)
+def test_bad_numbers_are_refused_naming_the_parameter(
+    meta: ActionMeta, parameter: str
+) -> None:
+    spec = meta.parameters[parameter]
+    for value in _bad_values(spec):
+        with pytest.raises(InputError) as caught:
+            _call(meta, **{parameter: value})
+        assert caught.value.parameter == parameter, (value, str(caught.value))
+        assert f"got {value!r}" in str(caught.value)
+        if "maximum" in spec:
+            assert f"to {spec['maximum']}" in str(caught.value)
+
+
+@pytest.mark.fault(5)
+@pytest.mark.parametrize(
+    ("meta", "parameter"),
+    [(m, p) for m, p in CASES if "maximum" in m.parameters[p]],
+    ids=[f"{m.name}:{p}" for m, p in CASES if "maximum" in m.parameters[p]],
+)
+def test_yaml_bounds_match_the_workflow(meta: ActionMeta, parameter: str) -> None:
+    spec = meta.parameters[parameter]
+    required = {
+        name: _sample(name, s)
+        for name, s in meta.parameters.items()
+        if s.get("required")
+    }
+    for value in (spec["maximum"] + 1, spec["minimum"] - 1):
+        with pytest.raises(jsonschema.ValidationError):
+            validate_parameters(meta, {**required, parameter: value})
+    for value in (spec["minimum"], spec["maximum"]):
+        validate_parameters(meta, {**required, parameter: value})
+        if (parameter, value) == ("days", 0):
+            continue  # a span of all zeros is refused on its own (no span given)
+        with pytest.raises(Reached):  # past the checks: the cloud is asked
+            _call(meta, **{parameter: value})
+
+
+QUOTA_BAD = [math.nan, math.inf, True, 1.5, "10", None, -2, 2**31, 10**20]
+
+
+@pytest.mark.fault(5)
+@pytest.mark.parametrize("value", QUOTA_BAD, ids=repr)
+def test_quota_values_outside_the_apis_range_are_refused(value: Any) -> None:
+    meta = next(m for m in load_actions() if m.name == "quota.set")
+    with pytest.raises(InputError) as caught:
+        _call(meta, quotas={"compute": {"cores": value}}, dry_run=False)
+    assert caught.value.parameter == "quotas"
+    assert "compute.cores" in str(caught.value)
+    assert "from -1 to 2147483647 (-1 means unlimited)" in str(caught.value)
+
+
+@pytest.mark.fault(5)
+@pytest.mark.parametrize("value", [-1, 0, 2**31 - 1, 4.0])
+def test_quota_values_at_the_apis_bounds_are_accepted(value: Any) -> None:
+    meta = next(m for m in load_actions() if m.name == "quota.set")
+    with pytest.raises(Reached):
+        _call(meta, quotas={"network": {"port": value}})
+
+
+@pytest.mark.fault(5)
+def test_largest_spans_cannot_overflow_now_minus_span() -> None:
+    from datetime import datetime, timedelta
+
+    span = timedelta(**numbers.MAX_SPAN)  # every unit at its maximum at once
+    assert datetime.now() - span > datetime.min
+    assert numbers.MAX_SPAN["days"] == 36500
+
+
+@pytest.mark.fault(5)
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: numbers.whole_number("n", math.nan, 0, 9),
+            "parameter 'n': must be a whole number from 0 to 9, got nan",
+        ),
+        (
+            lambda: numbers.whole_number("n", True, 0),
+            "parameter 'n': must be a whole number >= 0, got True",
+        ),
+        (
+            lambda: numbers.finite_number("value", math.inf),
+            "parameter 'value': must be a finite number, got inf",
+        ),
+        (
+            lambda: numbers.finite_number("value", False),
+            "parameter 'value': must be a finite number, got False",
+        ),
+        (
+            lambda: numbers.days("days_threshold", 10**20),
+            "parameter 'days_threshold': must be a whole number from 0 to 36500 "
+            "(100 years), got 100000000000000000000",
+        ),
+        (
+            lambda: numbers.whole_number(
+                "quotas", -2, -1, 5, note="-1 means unlimited", context="compute.ram"
+            ),
+            "parameter 'quotas': compute.ram: must be a whole number from -1 to 5 "
+            "(-1 means unlimited), got -2",
+        ),
+    ],
+)
+def test_messages_name_the_parameter_and_the_range(call: Any, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        call()
+    assert str(caught.value) == message
+
+
+def test_good_numbers_pass_through_with_their_type() -> None:
+    assert numbers.whole_number("n", 30.0, 0, 100) == 30
+    assert type(numbers.whole_number("n", 30.0, 0, 100)) is int
+    assert numbers.finite_number("v", -2.5) == -2.5
+    assert type(numbers.finite_number("v", 3)) is int
+    assert numbers.optional_whole_number("n", None, 1) is None
+    assert numbers.time_span("seconds", 3153600000) == 3153600000
