@@ -41,6 +41,8 @@ class BodyView:
     """A read-only view of one API body with the attribute names of an openstacksdk
     resource class (e.g. ``created_at`` for Nova's ``created``)."""
 
+    __slots__ = ("__weakref__", "_body", "_resource_cls", "_sdk_args", "_slim")
+
     # The SDK descriptors read these four component mappings by name; a listed body
     # has no headers, URI parts or computed values.
     _header: Mapping[str, Any] = MappingProxyType({})
@@ -58,6 +60,7 @@ class BodyView:
         self._resource_cls = resource_cls
         # kept for ``to_sdk()``, so the object is what the SDK listing would give
         self._sdk_args = {"connection": connection, "microversion": microversion}
+        self._slim = False
 
     @property
     def body(self) -> dict[str, Any]:
@@ -85,6 +88,21 @@ class BodyView:
         client-side filters)."""
         value = getattr(self, name, None)
         return default if value is None else value
+
+    def slimmed(self, keys: tuple[str, ...]) -> BodyView:
+        """A view of only ``keys`` of this body (what a kept row still reads)."""
+        body = self._body
+        view = BodyView.__new__(BodyView)
+        view._body = {k: body[k] for k in keys if k in body}
+        view._resource_cls = self._resource_cls
+        view._sdk_args = self._sdk_args
+        view._slim = True
+        return view
+
+    @property
+    def is_slim(self) -> bool:
+        """Whether this view holds only some keys of the body (``slimmed``)."""
+        return self._slim
 
     def to_sdk(self) -> resource.Resource:
         """The full openstacksdk object for this body (built now, on demand)."""

@@ -18,12 +18,19 @@ from openstack_query.errors import UnknownPropertyError
 from openstack_query.kinds import PropKind
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
-    """One fetched resource: the openstacksdk object and data derived for it."""
+    """One fetched resource: the openstacksdk object and data derived for it.
+
+    A *slim* item (``values`` is not None) is what a run keeps: the values of the
+    properties the query needs, computed while the listing streamed, and a ``raw``
+    reduced to the few body keys enrichments read (``ResourceType.slim_keys``), so
+    a kept row costs a few hundred bytes instead of the whole API body.
+    """
 
     raw: Any
     derived: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,10 @@ class PropertyDef:
     enrichment: str | None = None
 
     def value(self, item: Item) -> Any:
-        """The property's value for ``item``."""
+        """The property's value for ``item`` (kept in a slim item, else read)."""
+        values = item.values
+        if values is not None and self.name in values:
+            return values[self.name]
         return self.getter(item)
 
 

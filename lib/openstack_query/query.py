@@ -1,9 +1,14 @@
 """The fluent ``Query``: select, where, sort_by, group_by, run, outputs, chaining.
 
 A query is built (nothing is fetched), then ``run()`` performs ONE listing of its type
-(plus at most a constant number of calls for enrichments), re-checks every filter
-locally, and keeps the rows. Sorting and grouping are computed once and reused by
-every output; they are recomputed only when the sort, grouping or columns change.
+(plus at most a constant number of calls for enrichments), checks every filter
+locally on each item as the listing's pages arrive, and keeps only the rows that
+pass, each slimmed to the values the query needs (its columns, sort and group keys,
+and the type's link keys) instead of the whole API body. Memory therefore follows
+what is kept, not what is listed. A value needed later that the run did not keep (a
+column selected after ``run()``, or ``to_objects()``) costs one more listing.
+Sorting and grouping are computed once and reused by every output; they are
+recomputed only when the sort, grouping or columns change.
 """
 
 from __future__ import annotations
@@ -14,14 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from openstack_query import render
-from openstack_query.bodies import to_sdk
+from openstack_query.bodies import BodyView, to_sdk
 from openstack_query.connect import connection
 from openstack_query.errors import QueryError, QueryStateError, UnknownPropertyError
 from openstack_query.filters import Filter
 from openstack_query.kinds import PropKind
-from openstack_query.links import Link, find_link
+from openstack_query.links import LINKS, Link, find_link
 from openstack_query.presets import Preset
-from openstack_query.properties import PropertyDef
+from openstack_query.properties import Item, PropertyDef
 from openstack_query.resource_type import FetchRequest, ResourceType, RunOptions
 from openstack_query.resources import resolve_type
 from openstack_query.results import (
@@ -79,6 +84,8 @@ class Query:
         self._grouped: dict[str, list[Row]] | None = None
         self._cloud: Any = None
         self._options: RunOptions | None = None
+        self._request: FetchRequest | None = None
+        self._keep_objects = False
         self._loaded: set[str] = set()
         self._max_rows: int | None = None
         #: Rows dropped by ``max_rows`` in the last run.
@@ -111,6 +118,12 @@ class Query:
                 continue
             if name not in self._selected:
                 self._selected.append(name)
+        return self
+
+    def keep_objects(self, keep: bool = True) -> Query:
+        """Keep each kept row's whole API body, so ``to_objects()`` needs no second
+        listing (memory then grows with the bodies of the rows kept)."""
+        self._keep_objects = bool(keep)
         return self
 
     def select_all(self) -> Query:
@@ -240,18 +253,19 @@ class Query:
                 p.enrichment for p in self._needed_props() if p.enrichment
             )
             filters = tuple(self._all_filters())
-            if self._restricted_to_nothing:
-                items = []
-            else:
-                items = self._type.fetch(
-                    conn, FetchRequest(filters, options, enrichments)
-                )
+            request = FetchRequest(filters, options, enrichments)
+            self._request = request
+            items = [] if self._restricted_to_nothing else self._stream(conn, request)
+            later = enrichments - self._type.listing_enrichments
+            if self._type.enrich is not None:
+                for enrichment in sorted(later):
+                    self._type.enrich(conn, items, enrichment, options)
             self._loaded = set(enrichments)
+        late = [f for f in filters if not self._streamable(f.prop)]
         rows = [
             Row(item)
             for item in items
-            if all(f.matches(item, options.now) for f in filters)
-            and self._in_scope(item, options)
+            if all(f.matches(item, options.now) for f in late)
         ]
         self._extra_columns = []
         if self._previous is not None:
@@ -259,6 +273,85 @@ class Query:
         self._rows = rows
         self._invalidate()
         return self
+
+    def _streamable(self, prop: PropertyDef) -> bool:
+        """Whether ``prop`` can be read while the listing streams (it needs no
+        enrichment, or one the listing itself provides)."""
+        return (
+            prop.enrichment is None or prop.enrichment in self._type.listing_enrichments
+        )
+
+    def _kept_props(self) -> list[PropertyDef]:
+        """The streamable properties a kept row holds: the query's columns, sort
+        and group keys, ``id``, and the type's link keys (what ``then()`` and
+        ``append_from()`` join on)."""
+        names = [p.name for p in self._needed_props()]
+        names.append("id")
+        names += [
+            link.source_prop for (a, _), link in LINKS.items() if a == self._type.name
+        ]
+        if self._previous is not None:
+            names.append(self._previous.link.target_prop)
+        kept: dict[str, PropertyDef] = {}
+        for name in names:
+            if self._type.properties.has(name):
+                prop = self._prop(name)
+                if self._streamable(prop):
+                    kept[prop.name] = prop
+        return list(kept.values())
+
+    def _stream(self, conn: Any, request: FetchRequest) -> list[Item]:
+        """The listing's items that pass every streamable filter and the scope,
+        checked as each page arrives; each kept item slimmed (see ``Item``)."""
+        options = request.options
+        now = options.now
+        checks = [f for f in request.filters if self._streamable(f.prop)]
+        kept_props = self._kept_props()
+        slim_keys = self._type.slim_keys
+        kept: list[Item] = []
+        for item in self._type.fetch(conn, request):
+            if not all(f.matches(item, now) for f in checks):
+                continue
+            if not self._in_scope(item, options):
+                continue
+            values = {p.name: p.value(item) for p in kept_props}
+            raw = item.raw
+            if not self._keep_objects and isinstance(raw, BodyView):
+                raw = raw.slimmed(slim_keys)
+            kept.append(Item(raw, item.derived, values))
+        return kept
+
+    def _fill(self, props: Sequence[PropertyDef], bodies: bool = False) -> None:
+        """Give every kept row the values of ``props`` it does not hold (and its
+        whole body when ``bodies``) from ONE more listing with the run's pushdown,
+        matched by id; rows no longer listed get None."""
+        rows = self._require_run("reading results")
+        assert self._request is not None
+        id_prop = self._prop("id")
+        wanting: dict[str, list[Item]] = {}
+        for row in rows:
+            item = row.item
+            if item.values is None:
+                continue
+            needs = bodies and not _is_whole(item)
+            needs = needs or any(p.name not in item.values for p in props)
+            if needs:
+                wanting.setdefault(str(item.values.get("id")), []).append(item)
+        if not wanting:
+            return
+        with connection(self._cloud) as conn:
+            for fresh in self._type.fetch(conn, self._request):
+                for item in wanting.get(str(id_prop.value(fresh)), ()):
+                    assert item.values is not None
+                    for prop in props:
+                        item.values.setdefault(prop.name, prop.value(fresh))
+                    if bodies:
+                        item.raw = fresh.raw
+        for items in wanting.values():
+            for item in items:
+                assert item.values is not None
+                for prop in props:
+                    item.values.setdefault(prop.name, None)
 
     def _in_scope(self, item: Any, options: RunOptions) -> bool:
         """Local re-check of the run scope (project and domain) where the type has
@@ -288,7 +381,15 @@ class Query:
         if column in row.extra or column in self._extra_columns:
             return row.extra.get(column)
         if self._type.properties.has(column):
-            return self._prop(column).value(row.item)
+            prop = self._prop(column)
+            values = row.item.values
+            if (
+                values is not None
+                and prop.name not in values
+                and self._streamable(prop)
+            ):
+                self._fill([prop])  # selected after run(): one more listing
+            return prop.value(row.item)
         raise UnknownPropertyError(
             f"{self._type.name} has no property or chained column {column!r}"
         )
@@ -404,8 +505,12 @@ class Query:
     def to_objects(
         self, groups: Sequence[str] | None = None
     ) -> list[Any] | dict[str, list[Any]]:
-        """The openstacksdk objects of the results (grouped like ``to_props``)."""
+        """The openstacksdk objects of the results (grouped like ``to_props``).
+        Rows keep only the values the query needs, so unless ``keep_objects()``
+        was called before ``run()`` the bodies come from one more listing."""
         selected = self._selected_groups(groups)
+        if not self._keep_objects:
+            self._fill([], bodies=True)
         if None in selected:
             return [to_sdk(r.item.raw) for r in selected[None]]
         return {
@@ -571,6 +676,12 @@ class Query:
                 self._extra_columns.append(name)
         self._invalidate()
         return self
+
+
+def _is_whole(item: Item) -> bool:
+    """Whether ``item`` still holds its whole API body (not a slimmed view)."""
+    raw = item.raw
+    return not isinstance(raw, BodyView) or not raw.is_slim
 
 
 def _flatten(values: Iterable[Any]) -> list[Any]:

@@ -1,13 +1,16 @@
 """What a query type is: its properties, default columns and how it fetches.
 
-The fetcher returns *candidates*: it pushes down what the API can filter, but the
-query re-checks every filter locally afterwards, so a filter the server ignores can
-never leak rows.
+The fetcher yields *candidates* one at a time as the listing's pages arrive: it
+pushes down what the API can filter, and the query checks every filter locally on
+each candidate as it comes, keeping only the rows that pass (slimmed to the values
+it needs), so a filter the server ignores can never leak rows and memory follows
+what is kept, not what is listed. Enrichments (data beyond the listing) are then
+added to the kept rows only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -54,7 +57,7 @@ class FetchRequest:
         return None
 
 
-Fetcher = Callable[[Any, FetchRequest], list[Item]]
+Fetcher = Callable[[Any, FetchRequest], Iterable[Item]]
 Enricher = Callable[[Any, list[Item], str, RunOptions], None]
 
 
@@ -69,6 +72,14 @@ class ResourceType:
     properties: PropertySet
     default_select: tuple[str, ...]
     fetch: Fetcher
-    #: Adds derived data to items already fetched (used when a chain needs a key
-    #: the run did not load); None when the type has no enrichments.
+    #: Adds derived data to items already fetched and filtered (run() calls it for
+    #: the kept rows; also used when a chain needs a key the run did not load);
+    #: None when the type has no enrichments.
     enrich: Enricher | None = None
+    #: Enrichments the listing itself provides (a listing parameter, e.g. a
+    #: hypervisor's servers): their properties can be read and filtered while the
+    #: listing streams.
+    listing_enrichments: frozenset[str] = frozenset()
+    #: Body keys a kept (slim) row still holds, for ``enrich`` and enrichment-based
+    #: properties to read.
+    slim_keys: tuple[str, ...] = ("id",)

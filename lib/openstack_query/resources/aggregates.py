@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from openstack.compute.v2.aggregate import Aggregate
@@ -10,7 +11,7 @@ from openstack_query.bodies import list_bodies
 from openstack_query.kinds import PropKind
 from openstack_query.properties import Item, PropertyDef, PropertySet, attr
 from openstack_query.resource_type import FetchRequest, ResourceType
-from openstack_query.resources.common import collect
+from openstack_query.resources.common import stream
 
 PROPERTIES = PropertySet(
     "aggregates",
@@ -33,9 +34,9 @@ PROPERTIES = PropertySet(
 )
 
 
-def fetch(conn: Any, request: FetchRequest) -> list[Item]:
+def fetch(conn: Any, request: FetchRequest) -> Iterator[Item]:
     """Nova lists every aggregate in one response."""
-    return collect(list_bodies(conn.compute, Aggregate), "aggregates")
+    return stream(list_bodies(conn.compute, Aggregate), "aggregates")
 
 
 AGGREGATES = ResourceType(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 from openstack.compute.v2.flavor import Flavor
@@ -12,7 +13,7 @@ from openstack_query.kinds import PropKind
 from openstack_query.presets import Preset
 from openstack_query.properties import Item, PropertyDef, PropertySet, attr
 from openstack_query.resource_type import FetchRequest, ResourceType
-from openstack_query.resources.common import PAGE_SIZE, collect
+from openstack_query.resources.common import PAGE_SIZE, stream
 
 PROPERTIES = PropertySet(
     "flavors",
@@ -75,9 +76,10 @@ def pushdown(request: FetchRequest) -> dict[str, Any]:
     return params
 
 
-def fetch(conn: Any, request: FetchRequest) -> list[Item]:
-    """One paginated flavor listing (details include extra specs from 2.61)."""
-    return collect(
+def fetch(conn: Any, request: FetchRequest) -> Iterator[Item]:
+    """One paginated flavor listing, streamed (details include extra specs from
+    2.61)."""
+    return stream(
         list_bodies(
             conn.compute, Flavor, base_path="/flavors/detail", **pushdown(request)
         ),

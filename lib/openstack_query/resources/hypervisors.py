@@ -3,7 +3,7 @@ asked for, server counts) and Placement usage in a constant number of calls."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from openstack.compute.v2.hypervisor import Hypervisor
@@ -13,7 +13,7 @@ from openstack_query.kinds import PropKind
 from openstack_query.placement_usage import RESOURCE_CLASSES, provider_usage
 from openstack_query.properties import Item, PropertyDef, PropertySet, attr
 from openstack_query.resource_type import FetchRequest, ResourceType, RunOptions
-from openstack_query.resources.common import PAGE_SIZE, collect
+from openstack_query.resources.common import PAGE_SIZE, stream
 
 
 def _service(key: str) -> Callable[[Item], Any]:
@@ -97,24 +97,22 @@ def enrich(conn: Any, items: list[Item], enrichment: str, options: RunOptions) -
         item.derived["usage"] = usage.get(str(item.raw.id), {})
 
 
-def fetch(conn: Any, request: FetchRequest) -> list[Item]:
-    """One paginated hypervisor listing; server lists ride along in the same
-    listing when ``server_count`` is used."""
+def fetch(conn: Any, request: FetchRequest) -> Iterator[Item]:
+    """One paginated hypervisor listing, streamed; server lists ride along in the
+    same listing when ``server_count`` is used (Placement usage is added by the
+    query to the rows it keeps)."""
     params: dict[str, Any] = {"limit": PAGE_SIZE}
     with_servers = "servers" in request.enrichments
     if with_servers:
         params["with_servers"] = True
-    items = collect(
+    for item in stream(
         list_bodies(
             conn.compute, Hypervisor, base_path="/os-hypervisors/detail", **params
         ),
         "hypervisors",
-    )
-    for item in items:
+    ):
         item.derived["with_servers"] = with_servers
-    if "usage" in request.enrichments:
-        enrich(conn, items, "usage", request.options)
-    return items
+        yield item
 
 
 HYPERVISORS = ResourceType(
@@ -136,4 +134,5 @@ HYPERVISORS = ResourceType(
     ),
     fetch=fetch,
     enrich=enrich,
+    listing_enrichments=frozenset({"servers"}),
 )

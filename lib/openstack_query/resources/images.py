@@ -4,6 +4,7 @@ owner, status, visibility, size and date filters pushed down."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from openstack_query.kinds import PropKind
 from openstack_query.presets import Preset
 from openstack_query.properties import Item, PropertyDef, PropertySet, attr, body
 from openstack_query.resource_type import FetchRequest, ResourceType
-from openstack_query.resources.common import PAGE_SIZE, collect
+from openstack_query.resources.common import PAGE_SIZE, stream
 from openstack_query.timeutil import iso_z
 
 PROPERTIES = PropertySet(
@@ -110,9 +111,9 @@ def pushdown(request: FetchRequest) -> dict[str, Any]:
     return params
 
 
-def fetch(conn: Any, request: FetchRequest) -> list[Item]:
-    """One paginated Glance v2 listing."""
-    return collect(list_bodies(conn.image, Image, **pushdown(request)), "images")
+def fetch(conn: Any, request: FetchRequest) -> Iterator[Item]:
+    """One paginated Glance v2 listing, streamed."""
+    return stream(list_bodies(conn.image, Image, **pushdown(request)), "images")
 
 
 IMAGES = ResourceType(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 from openstack.identity.v3.project import Project
 
@@ -10,7 +12,7 @@ from openstack_query.bodies import list_bodies
 from openstack_query.kinds import PropKind
 from openstack_query.properties import Item, PropertyDef, PropertySet, attr, body
 from openstack_query.resource_type import FetchRequest, ResourceType
-from openstack_query.resources.common import collect
+from openstack_query.resources.common import get_one, stream
 
 PROPERTIES = PropertySet(
     "projects",
@@ -68,12 +70,21 @@ def pushdown(request: FetchRequest) -> dict[str, Any]:
     return params
 
 
-def fetch(conn: Any, request: FetchRequest) -> list[Item]:
-    """One project listing; restricted to ``from_projects`` ids locally."""
-    items = collect(
-        list_bodies(conn.identity, Project, **pushdown(request)), "projects"
-    )
-    return items
+def fetch(conn: Any, request: FetchRequest) -> Iterable[Item]:
+    """A project by id when the query asks for one id (one ``GET
+    /projects/{id}``), else one project listing, streamed; restricted to
+    ``from_projects`` ids locally."""
+    project_id = request.single("id")
+    if project_id is not None:
+        raw = get_one(
+            conn.identity,
+            f"/projects/{quote(str(project_id), safe='')}",
+            "project",
+            Project,
+            "project",
+        )
+        return [] if raw is None else [Item(raw)]
+    return stream(list_bodies(conn.identity, Project, **pushdown(request)), "projects")
 
 
 PROJECTS = ResourceType(

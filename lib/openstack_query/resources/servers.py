@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from openstack.compute.v2.flavor import Flavor
@@ -19,7 +20,12 @@ from openstack_query.properties import (
     raw_body,
 )
 from openstack_query.resource_type import FetchRequest, ResourceType, RunOptions
-from openstack_query.resources.common import PAGE_SIZE, collect, exact_name_regex
+from openstack_query.resources.common import (
+    PAGE_SIZE,
+    collect,
+    exact_name_regex,
+    stream,
+)
 from openstack_query.timeutil import iso_z
 
 #: Statuses Nova reports for servers that no longer exist (``changes-since`` lists them).
@@ -190,18 +196,18 @@ def enrich(conn: Any, items: list[Item], enrichment: str, options: RunOptions) -
         item.derived["flavor_id"] = by_name.get(_flavor_name(item))
 
 
-def fetch(conn: Any, request: FetchRequest) -> list[Item]:
-    """One paginated server listing plus the requested enrichments."""
+def fetch(conn: Any, request: FetchRequest) -> Iterator[Item]:
+    """One paginated server listing, streamed (enrichments are added by the query
+    to the rows it keeps)."""
     params = pushdown(request)
-    items = collect(
+    gone_possible = "changes_since" in params
+    for item in stream(
         list_bodies(conn.compute, Server, base_path="/servers/detail", **params),
         "servers",
-    )
-    if "changes_since" in params:
-        items = [i for i in items if (getattr(i.raw, "status", "") or "") not in _GONE]
-    for enrichment in request.enrichments:
-        enrich(conn, items, enrichment, request.options)
-    return items
+    ):
+        if gone_possible and (getattr(item.raw, "status", "") or "") in _GONE:
+            continue
+        yield item
 
 
 SERVERS = ResourceType(
@@ -213,4 +219,6 @@ SERVERS = ResourceType(
     default_select=("id", "name", "status", "project_id", "user_id", "created_at"),
     fetch=fetch,
     enrich=enrich,
+    # the flavor ids enrichment matches a server's embedded flavor by name
+    slim_keys=("id", "flavor"),
 )

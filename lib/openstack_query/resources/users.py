@@ -3,7 +3,9 @@ membership from one role-assignment listing when it is needed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 from openstack.identity.v3.role_assignment import RoleAssignment
 from openstack.identity.v3.user import User
@@ -19,7 +21,7 @@ from openstack_query.properties import (
     derived,
 )
 from openstack_query.resource_type import FetchRequest, ResourceType, RunOptions
-from openstack_query.resources.common import collect
+from openstack_query.resources.common import collect, get_one, stream
 
 PROPERTIES = PropertySet(
     "users",
@@ -100,12 +102,21 @@ def enrich(conn: Any, items: list[Item], enrichment: str, options: RunOptions) -
         item.derived["project_ids"] = sorted(projects.get(item.raw.id, []))
 
 
-def fetch(conn: Any, request: FetchRequest) -> list[Item]:
-    """One user listing (Keystone does not paginate) plus requested enrichments."""
-    items = collect(list_bodies(conn.identity, User, **pushdown(request)), "users")
-    for enrichment in request.enrichments:
-        enrich(conn, items, enrichment, request.options)
-    return items
+def fetch(conn: Any, request: FetchRequest) -> Iterable[Item]:
+    """A user by id when the query asks for one id (one ``GET /users/{id}``, the
+    upstream per-owner pattern), else one user listing (Keystone does not
+    paginate). Enrichments are added by the query to the rows it keeps."""
+    user_id = request.single("id")
+    if user_id is not None:
+        raw = get_one(
+            conn.identity,
+            f"/users/{quote(str(user_id), safe='')}",
+            "user",
+            User,
+            "user",
+        )
+        return [] if raw is None else [Item(raw)]
+    return stream(list_bodies(conn.identity, User, **pushdown(request)), "users")
 
 
 USERS = ResourceType(

@@ -81,6 +81,18 @@ class _Identity(_Service):
     def role_assignments(self, **params: Any) -> Iterator[RoleAssignment]:
         return self._list(RoleAssignment, **params)
 
+    def get(self, path: str) -> _Response:
+        """``GET /users/{id}`` or ``/projects/{id}``: recorded as
+        ``identity.get <kind>`` with the id; 404 when the id is unknown."""
+        kind, _, key = path.strip("/").partition("/")
+        self._conn.calls.append((f"identity.get {kind}", {"id": key}))
+        for body in self._conn.data.get(kind, []):
+            if str(body.get("id")) == key:
+                return _Response({kind[:-1]: dict(body)})
+        missing = _Response({"error": {"code": 404}})
+        missing.status_code = 404
+        return missing
+
     def find_domain(self, name_or_id: str, ignore_missing: bool = True) -> Any:
         self._conn.calls.append(("identity.find_domain", {"name_or_id": name_or_id}))
         for body in self._conn.data.get("domains", []):

@@ -62,8 +62,9 @@ def test_runs_by_name_share_one_connection_left_open(
         UserQuery().where("equal_to", "id", value=uid).run("cloudA").to_props()
     assert len(opened) == 1
     assert opened[0].closed == 0
-    # listings all went through the one connection
-    assert opened[0].names().count("identity.users") == 4
+    # every call went through the one connection; a lookup by id is one GET
+    assert opened[0].names().count("identity.users") == 2
+    assert opened[0].names().count("identity.get users") == 2
 
 
 def test_each_cloud_name_has_its_own_connection(opened: list[ClosingFakeConn]) -> None:
