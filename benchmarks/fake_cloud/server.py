@@ -4,6 +4,7 @@ links) and Placement, counting every request per endpoint."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections import Counter
@@ -15,7 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from dateutil import parser as date_parser
 
-from benchmarks.fake_cloud.estate import Estate
+from benchmarks.fake_cloud.estate import Estate, capacity
 
 MAX_LIMIT = 1000
 TOKEN = "fake-token"
@@ -103,6 +104,8 @@ class FakeCloud:
                 if q.get("reset"):
                     self.calls.clear()
             return 200, counts
+        if path.startswith("/__truth/"):
+            return 200, {"digest": self.truth(path[len("/__truth/") :])}
         if path in ("/identity", "/identity/", "/identity/v3", "/identity/v3/"):
             self.count("keystone discovery")
             return 200, {
@@ -180,6 +183,13 @@ class FakeCloud:
                 if all(u.get(k) == q[k] for k in ("domain_id", "name") if k in q)
             ]
             return 200, {"users": users, "links": {"next": None}}
+        for kind in ("users", "projects"):
+            if rest.startswith(f"{kind}/"):
+                key = rest.split("/", 1)[1]
+                for entity in getattr(self.estate, kind):
+                    if entity["id"] == key:
+                        return 200, {kind[:-1]: entity}
+                return 404, {"error": {"code": 404, "message": f"no {kind[:-1]}"}}
         if rest == "projects":
             projects = [
                 p
@@ -319,11 +329,62 @@ class FakeCloud:
             }
         return 404, {"error": rest}
 
+    # ------------------------------------------------------------ ground truth
+    def truth(self, scenario: str) -> str:
+        """The fingerprint of the right answer of benchmark ``scenario``, computed
+        from the estate directly (see ``benchmarks/query_bench.py``)."""
+        estate = self.estate
+        users = {u["id"]: u for u in estate.users}
+        projects = {p["id"]: p for p in estate.projects}
+        limit = datetime.now(UTC) - timedelta(days=60)
+        old_shutoff = [
+            s
+            for s in estate.servers
+            if s["status"] == "SHUTOFF" and date_parser.isoparse(s["created"]) < limit
+        ]
+        if scenario == "a":
+            lines = [
+                f"{s['id']}|{users[s['user_id']]['email']}|"
+                f"{projects[s['tenant_id']]['name']}"
+                for s in old_shutoff
+            ]
+        elif scenario == "b":
+            lines = [
+                f"{h['hypervisor_hostname']}|{h['status']}|{len(h['servers'])}|"
+                f"{estate.usages[h['id']]['VCPU']}|"
+                f"{estate.usages[h['id']]['MEMORY_MB']}|"
+                f"{estate.usages[h['id']]['DISK_GB']}|"
+                f"{capacity(estate.inventories[h['id']]['VCPU'])}"
+                for h in estate.hypervisors
+            ]
+        elif scenario == "c":
+            research = estate.domains[1]["id"]
+            lines = [
+                f"{s['name']}|{s['status']}|{users[s['user_id']]['name']}"
+                for s in estate.servers
+                if users[s["user_id"]]["domain_id"] == research
+            ]
+        elif scenario == "d":
+            lines = [
+                f"{uid}|{users[uid]['email']}"
+                for uid in {s["user_id"] for s in old_shutoff}
+            ]
+        else:
+            return f"unknown scenario {scenario!r}"
+        digest = hashlib.sha256()
+        for line in sorted(lines):
+            digest.update(line.encode() + b"\n")
+        return digest.hexdigest()[:16]
+
     def _handler(self) -> Callable[..., BaseHTTPRequestHandler]:
         cloud = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out in two writes: without TCP_NODELAY each
+            # answer waits ~40 ms for the client's delayed ACK (Nagle), which a
+            # real API server does not do and which would dominate small calls
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
