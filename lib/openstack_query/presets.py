@@ -73,6 +73,24 @@ _ALIASES: dict[str, Preset] = {
     "not_regex": Preset.NOT_MATCHES_REGEX,
     "not_matches": Preset.NOT_MATCHES_REGEX,
     "!~": Preset.NOT_MATCHES_REGEX,
+    # upstream openstackquery 1.3's aliases (see openstack_query.upstream)
+    "greater": Preset.GREATER_THAN,
+    "more_than": Preset.GREATER_THAN,
+    "more": Preset.GREATER_THAN,
+    "greater_or_equal": Preset.GREATER_THAN_OR_EQUAL_TO,
+    "more_than_or_equal_to": Preset.GREATER_THAN_OR_EQUAL_TO,
+    "more_or_equal": Preset.GREATER_THAN_OR_EQUAL_TO,
+    "less": Preset.LESS_THAN,
+    "less_or_equal": Preset.LESS_THAN_OR_EQUAL_TO,
+    "newer_than": Preset.YOUNGER_THAN,
+    "newer": Preset.YOUNGER_THAN,
+    "newer_than_or_equal_to": Preset.YOUNGER_THAN_OR_EQUAL_TO,
+    "newer_or_equal": Preset.YOUNGER_THAN_OR_EQUAL_TO,
+    "match_regex": Preset.MATCHES_REGEX,
+    "re": Preset.MATCHES_REGEX,
+    "not_match_regex": Preset.NOT_MATCHES_REGEX,
+    "notregex": Preset.NOT_MATCHES_REGEX,
+    "nre": Preset.NOT_MATCHES_REGEX,
 }
 
 _EQUALITY = frozenset({PropKind.STRING, PropKind.NUMBER, PropKind.BOOLEAN})
@@ -227,9 +245,12 @@ def build_args(
                 raise PresetError(f"{context}: '{unit}' must not be negative")
             amounts[unit] = number
         return PresetArgs(span=timedelta(**amounts), raw=args)
-    # regex presets; ``regex_string`` is the earlier library's spelling.
-    _check_names(preset, args, {"regex", "regex_string"})
-    pattern = args.get("regex", args.get("regex_string"))
+    # regex presets; ``regex_string`` is the earlier library's spelling and
+    # ``value`` upstream openstackquery 1.3's.
+    _check_names(preset, args, {"regex", "regex_string", "value"})
+    if len(set(args) & {"regex", "regex_string", "value"}) > 1:
+        raise PresetError(f"{context}: give the pattern once, as 'regex'")
+    pattern = args.get("regex", args.get("regex_string", args.get("value")))
     if not isinstance(pattern, str) or pattern == "":
         raise PresetError(f"{context} needs 'regex', a non-empty string")
     return PresetArgs(pattern=_compile_re2(pattern, context), raw=args)

@@ -83,6 +83,19 @@ class PropertySet:
             f"(known: {', '.join(self.names())})"
         )
 
+    def add_aliases(self, aliases: dict[str, str]) -> dict[str, str]:
+        """Register ``alias -> canonical name`` pairs; an alias already naming a
+        different property here is skipped. Returns the skipped ones."""
+        skipped: dict[str, str] = {}
+        for alias, canonical in aliases.items():
+            prop = self.get(canonical)
+            taken = self._by_name.get(alias.lower())
+            if taken is None:
+                self._by_name[alias.lower()] = prop
+            elif taken is not prop:
+                skipped[alias] = canonical
+        return skipped
+
     def has(self, name: str) -> bool:
         """Whether ``name`` is a property or alias of this type."""
         return isinstance(name, str) and name.strip().lower() in self._by_name

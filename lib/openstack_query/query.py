@@ -28,7 +28,7 @@ from openstack_query.links import LINKS, Link, find_link
 from openstack_query.presets import Preset
 from openstack_query.properties import Item, PropertyDef
 from openstack_query.resource_type import FetchRequest, ResourceType, RunOptions
-from openstack_query.resources import resolve_type
+from openstack_query.resources import UPSTREAM_CONFLICTS, resolve_type
 from openstack_query.results import (
     GroupSpec,
     Row,
@@ -69,6 +69,10 @@ def _key_values(value: Any) -> list[Any]:
 class Query:
     """A query over one resource type (see ``openstack_query.resources``)."""
 
+    #: Read property names as upstream openstackquery 1.3 does where a name means
+    #: something else here (``openstack_query.compat`` sets it).
+    upstream_names = False
+
     def __init__(self, query_type: str | ResourceType) -> None:
         self._type: ResourceType = resolve_type(query_type)
         self._selected: list[str] = []
@@ -100,7 +104,15 @@ class Query:
         return self._type
 
     def _prop(self, name: str) -> PropertyDef:
-        return self._type.properties.get(name)
+        return self._type.properties.get(self._name(name))
+
+    def _name(self, name: str) -> str:
+        """``name``, or under ``upstream_names`` the property here that has
+        upstream's meaning of it."""
+        if self.upstream_names and isinstance(name, str):
+            conflicts = UPSTREAM_CONFLICTS[self._type.name]
+            return conflicts.get(name.strip().lower(), name)
+        return name
 
     def _invalidate(self) -> None:
         self._ordered = None
@@ -109,6 +121,7 @@ class Query:
     def select(self, *props: str | Iterable[str]) -> Query:
         """Add output columns (additive; order of first selection is kept)."""
         for prop in _flatten(props):
+            prop = self._name(prop)
             if self._type.properties.has(prop):
                 name = self._prop(prop).name
             elif prop in self._extra_columns:
@@ -163,6 +176,7 @@ class Query:
 
     def _column(self, name: str) -> str:
         """A property's canonical name, or a chained column's name as given."""
+        name = self._name(name)
         if self._type.properties.has(name):
             return self._prop(name).name
         if "." in name:
@@ -174,11 +188,26 @@ class Query:
         self,
         prop: str,
         ranges: Mapping[str, Iterable[Any]] | None = None,
-        include_ungrouped: bool = True,
+        include_ungrouped: bool | None = None,
+        *,
+        group_ranges: Mapping[str, Iterable[Any]] | None = None,
+        include_ungrouped_results: bool | None = None,
     ) -> Query:
         """Group results by a column's value, or into named ``ranges`` of values
         (``{"group": [values]}``); rows in no range go to ``ungrouped`` when
-        ``include_ungrouped``."""
+        ``include_ungrouped`` (default True). Upstream openstackquery's spellings
+        ``group_ranges`` and ``include_ungrouped_results`` are accepted with
+        upstream's default (ungrouped rows left out)."""
+        if group_ranges is not None or include_ungrouped_results is not None:
+            if ranges is not None or include_ungrouped is not None:
+                raise QueryError(
+                    "group_by: give ranges/include_ungrouped or upstream's "
+                    "group_ranges/include_ungrouped_results, not both"
+                )
+            ranges = group_ranges
+            include_ungrouped = bool(include_ungrouped_results)
+        if include_ungrouped is None:
+            include_ungrouped = True
         column = self._column(prop)
         checked: dict[str, tuple[Any, ...]] | None = None
         if ranges is not None:
@@ -580,6 +609,7 @@ class Query:
         self._ensure_enrichments([link.source_prop])
         keys = self._keys(rows, link.source_prop)
         nxt = Query(target)
+        nxt.upstream_names = self.upstream_names
         target_prop = target.properties.get(link.target_prop)
         if keys:
             nxt._restriction = Filter.build(
@@ -634,7 +664,11 @@ class Query:
         rows = self._require_run("append_from()")
         target = resolve_type(query_type)
         link = find_link(self._type, target)
-        wanted = [target.properties.get(p) for p in _flatten(props)]
+        names = _flatten(props)
+        if self.upstream_names:
+            conflicts = UPSTREAM_CONFLICTS[target.name]
+            names = [conflicts.get(str(p).strip().lower(), p) for p in names]
+        wanted = [target.properties.get(p) for p in names]
         if not wanted:
             raise QueryError("append_from needs at least one property to add")
         self._ensure_enrichments([link.source_prop])

@@ -1,4 +1,4 @@
-"""The query types, by name and alias."""
+"""The query types, by name and alias (upstream openstackquery's included)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from openstack_query.resources.images import IMAGES
 from openstack_query.resources.projects import PROJECTS
 from openstack_query.resources.servers import SERVERS
 from openstack_query.resources.users import USERS
+from openstack_query.upstream import QUERY_TYPES, upstream_names
 
 ALL_TYPES: tuple[ResourceType, ...] = (
     SERVERS,
@@ -23,9 +24,21 @@ ALL_TYPES: tuple[ResourceType, ...] = (
 )
 
 _BY_NAME: dict[str, ResourceType] = {}
+#: Upstream property names that name a different property here, per type: only
+#: the ``openstack_query.compat`` queries read them with upstream's meaning.
+UPSTREAM_CONFLICTS: dict[str, dict[str, str]] = {}
 for _type in ALL_TYPES:
-    for _key in (_type.name, _type.query_name, _type.label, *_type.aliases):
+    for _key in (
+        _type.name,
+        _type.query_name,
+        _type.label,
+        *_type.aliases,
+        *QUERY_TYPES[_type.name],
+    ):
         _BY_NAME[_key.lower()] = _type
+    UPSTREAM_CONFLICTS[_type.name] = _type.properties.add_aliases(
+        upstream_names(_type.name)
+    )
 
 
 def resolve_type(name: str | ResourceType) -> ResourceType:

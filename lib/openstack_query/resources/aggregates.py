@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from openstack.compute.v2.aggregate import Aggregate
 
 from openstack_query.bodies import list_bodies
 from openstack_query.kinds import PropKind
-from openstack_query.properties import Item, PropertyDef, PropertySet, attr
+from openstack_query.properties import Item, PropertyDef, PropertySet, attr, body
 from openstack_query.resource_type import FetchRequest, ResourceType
 from openstack_query.resources.common import stream
+
+
+def _metadata(key: str, default: Any = None) -> Callable[[Item], Any]:
+    """A getter reading one key of the aggregate's metadata."""
+
+    def getter(item: Item) -> Any:
+        return (getattr(item.raw, "metadata", None) or {}).get(key, default)
+
+    return getter
+
+
+def _gpunum(item: Item) -> int | None:
+    """The ``gpunum`` metadata as a number (0 when absent, as upstream)."""
+    value = _metadata("gpunum", 0)(item)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
 
 PROPERTIES = PropertySet(
     "aggregates",
@@ -30,6 +49,14 @@ PROPERTIES = PropertySet(
             "metadata", PropKind.MAPPING, attr("metadata", {}), ("aggregate_metadata",)
         ),
         PropertyDef("created_at", PropKind.DATETIME, attr("created_at"), ()),
+        PropertyDef("updated_at", PropKind.DATETIME, attr("updated_at"), ()),
+        PropertyDef("deleted", PropKind.BOOLEAN, body("deleted"), ()),
+        PropertyDef("deleted_at", PropKind.DATETIME, body("deleted_at"), ()),
+        PropertyDef("gpunum", PropKind.NUMBER, _gpunum, ()),
+        PropertyDef("hosttype", PropKind.STRING, _metadata("hosttype"), ()),
+        PropertyDef(
+            "local_storage_type", PropKind.STRING, _metadata("local_storage_type"), ()
+        ),
     ],
 )
 

@@ -3,6 +3,7 @@ asked for, server counts) and Placement usage in a constant number of calls."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -29,6 +30,25 @@ def _usage(resource_class: str, field: str) -> Callable[[Item], Any]:
         return None if usage is None else getattr(usage, field)
 
     return getter
+
+
+_UPTIME = re.compile(r"up\s+(?:(\d+)\s*days?,\s*)?(?:(\d+):(\d+)|(\d+)\s*min)")
+
+
+def _uptime_days(item: Item) -> float | None:
+    """Days up, from the ``uptime`` text ("... up 3 days, 4:05", "up 4:05",
+    "up 7 min"), rounded to hundredths; None when the text has no uptime."""
+    text = getattr(item.raw, "uptime", None)
+    found = _UPTIME.search(text) if isinstance(text, str) else None
+    if found is None:
+        return None
+    days, hours, minutes, only_minutes = found.groups()
+    total = float(days or 0)
+    if hours is not None:
+        total += int(hours) / 24 + int(minutes) / 1440
+    elif only_minutes is not None:
+        total += int(only_minutes) / 1440
+    return round(total, 2)
 
 
 def _server_count(item: Item) -> int | None:
@@ -84,6 +104,7 @@ PROPERTIES = PropertySet(
             enrichment="servers",
         ),
         PropertyDef("uptime", PropKind.STRING, attr("uptime"), ("hypervisor_uptime",)),
+        PropertyDef("uptime_days", PropKind.NUMBER, _uptime_days, ()),
     ],
 )
 

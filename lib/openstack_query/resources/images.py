@@ -57,6 +57,7 @@ PROPERTIES = PropertySet(
         PropertyDef("container_format", PropKind.STRING, attr("container_format"), ()),
         PropertyDef("protected", PropKind.BOOLEAN, attr("is_protected"), ()),
         PropertyDef("tags", PropKind.LIST, attr("tags", []), ("image_tags",)),
+        PropertyDef("progress", PropKind.NUMBER, body("progress"), ()),
     ],
 )
 

@@ -56,6 +56,17 @@ def _image_id(item: Item) -> str | None:
     return image or None
 
 
+def _ips(item: Item) -> str:
+    """Every address of every network, comma-separated (upstream's ADDRESSES)."""
+    addresses = raw_body(item.raw).get("addresses") or {}
+    return ", ".join(
+        str(entry.get("addr"))
+        for network in addresses.values()
+        for entry in (network or [])
+        if isinstance(entry, dict) and entry.get("addr")
+    )
+
+
 PROPERTIES = PropertySet(
     "servers",
     [
@@ -120,6 +131,7 @@ PROPERTIES = PropertySet(
         PropertyDef(
             "metadata", PropKind.MAPPING, body("metadata", {}), ("server_metadata",)
         ),
+        PropertyDef("ips", PropKind.STRING, _ips, ()),
     ],
 )
 
