@@ -4,26 +4,36 @@ Every call goes through ``request``, which turns any unexpected answer into a
 ``JupyterHubError`` naming the environment, the user, the call and the hub's own
 message. Behaviour the methods rely on (JupyterHub 5/6): see
 ``../shared/docs/real-services.md``.
+
+The client may be shared by the worker threads of a batch (``pace.for_each``): its
+connection pool holds ``pace.MAX_WORKERS`` connections, and ``bounded_by(deadline)``
+clips every request's timeout to the batch's deadline (``DeadlineReached`` once it is
+spent), so no call outlives the action's time budget.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any, Self
 from urllib.parse import quote
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from jupyter_api.environment import CONFIG_KEY, JupyterEnv
 from jupyter_api.models import HubUser, ServerState, StartResult
+from jupyter_api.pace import MAX_WORKERS, Deadline
 from pack_common import ServiceFailure, network_cause, one_line
 
 #: Without this Accept header ``GET /users`` is a plain list silently capped at 200.
 PAGINATION_MEDIA_TYPE = "application/jupyterhub-pagination+json"
 _SCOPES = re.compile(r"requires any of \[([^\]]*)\]")
+#: What JupyterHub 5/6 answers (403) to a wrong, expired or revoked token.
+_BAD_TOKEN = "invalid credentials"
 
 
 class JupyterHubError(RuntimeError):
@@ -45,15 +55,33 @@ class JupyterHubError(RuntimeError):
             f"jupyter_env {env!r}{who}: {call} failed ({status}): {message}"
         )
         self.env = env
+        self.call = call
         self.status = status
         self.user = user
         self.url = url
         self.hub_message = message
+        #: The request's timeout in seconds, when it timed out (set by ``request``).
+        self.timeout: float | None = None
 
     def failure(self) -> ServiceFailure:
         """This error as an operator reads it: environment, URL and cause."""
+        return ServiceFailure(
+            parameter="jupyter_env",
+            cause=self.cause(),
+            account=self.env,
+            endpoint=self.url,
+            service="jupyterhub",
+            status=self.status,
+            detail=one_line(self),
+        )
+
+    def cause(self) -> str:
+        """What went wrong in a few words: "connection refused", "timed out after
+        30 s", "403 Forbidden from JupyterHub: ..."."""
         if self.status is None:
             cause = network_cause(self) or one_line(self.hub_message, 200)
+            if cause == "timed out" and self.timeout is not None:
+                cause = f"timed out after {self.timeout:g} s"
         elif self.status == 401:
             cause = "401 Unauthorized: the hub refused the token"
         else:
@@ -62,25 +90,47 @@ class JupyterHubError(RuntimeError):
             except ValueError:
                 head = str(self.status)
             cause = f"{head} from JupyterHub: {one_line(self.hub_message, 300)}"
-        return ServiceFailure(
-            parameter="jupyter_env",
-            cause=cause,
-            account=self.env,
-            endpoint=self.url,
-            service="jupyterhub",
-            status=self.status,
-            detail=one_line(self),
-        )
+        return cause
+
+    def short(self) -> str:
+        """One user's error in a line: ``user 'a': GET /users/a failed: timed out``."""
+        who = f"user {self.user!r}: " if self.user else ""
+        return f"{who}{self.call} failed: {self.cause()}"
+
+
+class DeadlineReached(JupyterHubError):
+    """The batch's deadline was spent before (or while) this call was made: the
+    user is not done, not failed; a re-run finishes it."""
+
+    def __init__(
+        self, env: str, call: str, deadline: Deadline, user: str | None, url: str
+    ) -> None:
+        super().__init__(env, call, None, deadline.message, user, url)
+        self.deadline = deadline
+
+    def cause(self) -> str:
+        """The deadline, not the socket: the call was cut short on purpose."""
+        return self.deadline.message
 
 
 class JupyterHubClient:
     """REST client for one hub; close it (or use ``with``) to release connections."""
 
-    def __init__(self, env: JupyterEnv, session: requests.Session | None = None):
+    def __init__(
+        self, env: JupyterEnv, session: requests.Session | None = None
+    ) -> None:
         self.env = env
-        self._session = session or requests.Session()
+        if session is None:
+            session = requests.Session()
+            # One connection per worker thread of a batch (requests' default is 10).
+            adapter = HTTPAdapter(pool_connections=1, pool_maxsize=MAX_WORKERS)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        self._session = session
         self._session.headers["Authorization"] = f"token {env.token}"
         self._session.verify = env.verify
+        #: The deadline every request is clipped to (``bounded_by``), if any.
+        self.deadline: Deadline | None = None
 
     def __enter__(self) -> Self:
         return self
@@ -92,6 +142,17 @@ class JupyterHubClient:
         """Release the HTTP connections."""
         self._session.close()
 
+    @contextmanager
+    def bounded_by(self, deadline: Deadline) -> Iterator[Self]:
+        """Within the block, no request waits past ``deadline``: each one's timeout
+        is clipped to the time left, and none is sent once it is spent
+        (``DeadlineReached``)."""
+        before, self.deadline = self.deadline, deadline
+        try:
+            yield self
+        finally:
+            self.deadline = before
+
     def request(
         self,
         method: str,
@@ -102,17 +163,32 @@ class JupyterHubClient:
     ) -> requests.Response:
         """Send ``method path`` to the hub API; raise ``JupyterHubError`` (naming
         ``user`` when given) unless the status is one of ``expected``. A 403 explains
-        the token's missing scope."""
+        the token's missing scope. Under a deadline (``bounded_by``) the timeout is
+        clipped to the time left, and ``DeadlineReached`` is raised when it is spent
+        before the call or while waiting for the answer."""
         call = f"{method} {path}"
         url = f"{self.env.api_url}{path}"
+        timeout = float(self.env.timeout)
+        deadline = self.deadline
+        if deadline is not None:
+            left = deadline.remaining()
+            if left <= 0:
+                raise DeadlineReached(self.env.name, call, deadline, user, url)
+            timeout = min(timeout, left)
         try:
-            response = self._session.request(
-                method, url, timeout=self.env.timeout, **kwargs
-            )
+            response = self._session.request(method, url, timeout=timeout, **kwargs)
         except requests.RequestException as exc:
-            raise JupyterHubError(
-                self.env.name, call, None, str(exc), user, url
-            ) from exc
+            if (
+                deadline is not None
+                and isinstance(exc, requests.Timeout)
+                and deadline.reached()
+                and timeout < self.env.timeout
+            ):
+                raise DeadlineReached(self.env.name, call, deadline, user, url) from exc
+            error = JupyterHubError(self.env.name, call, None, str(exc), user, url)
+            if isinstance(exc, requests.Timeout):
+                error.timeout = timeout
+            raise error from exc
         if response.status_code not in expected:
             message = hub_message(response)
             if response.status_code == 403:
@@ -233,14 +309,18 @@ class JupyterHubClient:
         """Poll ``GET /users/{u}`` until each server is ready or no longer starting.
 
         Returns each user's last seen state: RUNNING (ready), STOPPED (the spawn failed),
-        STARTING (still pending at the deadline) or None (the user vanished).
+        STARTING (still pending after ``timeout``, or when the batch's deadline, see
+        ``bounded_by``, was reached) or None (the user vanished).
         """
         deadline = clock() + timeout
         states: dict[str, ServerState | None] = {n: ServerState.STARTING for n in names}
         while True:
             for name, state in states.items():
                 if state is ServerState.STARTING:
-                    user = self.get_user(name)
+                    try:
+                        user = self.get_user(name)
+                    except DeadlineReached:
+                        return states
                     states[name] = user.server if user else None
             waiting = [n for n, s in states.items() if s is ServerState.STARTING]
             if not waiting or clock() >= deadline:
@@ -249,7 +329,9 @@ class JupyterHubClient:
 
 
 def _user_path(name: str) -> str:
-    """``/users/{name}`` with the name URL-quoted."""
+    """``/users/{name}`` with the name URL-quoted: every reserved character, ``/``,
+    ``+``, ``@`` and ``%`` included (the hub unquotes path arguments without turning
+    ``+`` into a space), UTF-8 for non-ASCII names."""
     return f"/users/{quote(name, safe='')}"
 
 
@@ -265,7 +347,13 @@ def hub_message(response: requests.Response) -> str:
 
 
 def _scope_hint(env: str, message: str) -> str:
-    """What a 403 means for the operator: which scope the token lacks and the fix."""
+    """What a 403 means for the operator: a token the hub does not accept, or the
+    scope the token lacks, and the fix."""
+    if _BAD_TOKEN in message.lower():
+        return (
+            f" (the hub does not accept the token of jupyter_env {env!r}: it is wrong, "
+            f"expired or revoked; set a valid API token in pack config '{CONFIG_KEY}')"
+        )
     match = _SCOPES.search(message)
     needed = f"a scope among [{match.group(1)}]" if match else "the scope for this call"
     return (
