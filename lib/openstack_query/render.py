@@ -91,20 +91,53 @@ def to_html(
     return "\n".join(parts) + "\n"
 
 
+#: First characters that make a spreadsheet read a cell as a formula: OWASP's list
+#: (https://owasp.org/www-community/attacks/CSV_Injection): equals, plus, minus, at,
+#: tab (0x09) and carriage return (0x0D).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """One CSV cell, neutralised against formula injection (CWE-1236).
+
+    OWASP's CSV Injection guidance (https://owasp.org/www-community/attacks/
+    CSV_Injection): no cell may begin with ``=``, ``+``, ``-``, ``@``, tab or carriage
+    return; a text cell that does is prefixed with a single quote (``'=cmd|...``),
+    which spreadsheets take as "this is text" and do not show. Exactly the first
+    character is checked, as OWASP says (a leading space already makes a cell text).
+
+    Numbers are not text: an ``int`` or ``float`` (never a ``bool``) stays a number,
+    so ``-1`` (unlimited) or a negative value is still ``-1`` in the spreadsheet;
+    only the cloud's strings (names, descriptions...) can carry a formula.
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    text = cell_text(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 def to_csv(
     columns: Sequence[str],
     groups: Mapping[str | None, Table],
     group_column: str | None = None,
 ) -> str:
-    """CSV text with a header row; grouped results get a leading ``group`` column."""
+    """CSV text with a header row; grouped results get a leading ``group`` column.
+
+    Safe to open in a spreadsheet (OWASP's CSV Injection guidance): every cell is
+    neutralised by ``csv_cell``, and every text cell of the rows is wrapped in quotes
+    (embedded quotes doubled), so a separator inside a value, ``,`` or a locale's
+    ``;``, cannot start a new cell that begins with a formula. Numbers are written
+    unquoted, as numbers.
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
     grouped = any(name is not None for name in groups)
-    writer.writerow((["group"] if grouped else []) + list(columns))
+    header = (["group"] if grouped else []) + [csv_cell(c) for c in columns]
+    csv.writer(buffer, lineterminator="\n").writerow(header)  # property names
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     for name, rows in groups.items():
         for row in rows:
-            cells = [cell_text(v) for v in row]
-            writer.writerow(([name] if grouped else []) + cells)
+            cells = [csv_cell(v) for v in row]
+            writer.writerow(([csv_cell(name)] if grouped else []) + cells)
     return buffer.getvalue()
 
 

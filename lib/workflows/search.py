@@ -28,6 +28,7 @@ from workflows.search_support import (
     check_property,
     check_values,
     execute,
+    resolve_references,
     scope_args,
 )
 
@@ -44,6 +45,7 @@ def _by_property(
     preset = check_choice("search_mode", search_mode, MEMBERSHIP_PRESETS)
     cleaned = check_values(values)
     query = build(type_name, common)
+    cleaned = resolve_references(conn, type_name, name, cleaned)
     add_filter(query, preset, name, values=cleaned)
     return execute(conn, query, common)
 

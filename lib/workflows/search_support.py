@@ -7,16 +7,25 @@ output type (strings for to_string/to_html/to_csv/to_json, data otherwise).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from openstack.compute.v2.flavor import Flavor
 from openstack.connection import Connection
+from openstack.identity.v3.domain import Domain
+from openstack.identity.v3.project import Project
+from openstack.identity.v3.user import User
+from openstack.image.v2.image import Image
 
 from openstack_query import PropKind, Query, QueryError, resolve_type
-from openstack_query.bodies import quiet_sdk_construction
+from openstack_query.bodies import list_bodies, quiet_sdk_construction
 from pack_common import InputError
 from workflows import numbers
+
+LOG = logging.getLogger(__name__)
 
 OUTPUT_TYPES = ("to_string", "to_html", "to_csv", "to_json", "to_props", "to_objects")
 MEMBERSHIP_PRESETS = ("any_in", "not_any_in")
@@ -99,6 +108,102 @@ def check_values(values: Any) -> list[str]:
     if len(cleaned) != len(values):
         raise InputError("values", "values must not be empty")
     return cleaned
+
+
+#: Properties holding the id of another resource, by (query type, property): the
+#: kinds of resource the id may belong to (a top-level project's parent is its
+#: domain). A value given by NAME is resolved to its id by ``resolve_references``.
+REFERENCES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("users", "domain_id"): ("domain",),
+    ("projects", "domain_id"): ("domain",),
+    ("projects", "parent_id"): ("project", "domain"),
+    ("users", "default_project_id"): ("project",),
+    ("users", "project_ids"): ("project",),
+    ("servers", "project_id"): ("project",),
+    ("images", "owner"): ("project",),
+    ("servers", "user_id"): ("user",),
+    ("servers", "flavor_id"): ("flavor",),
+    ("servers", "image_id"): ("image",),
+}
+#: What an OpenStack id looks like (Keystone's 32 hex digits, or a UUID): such a
+#: value is searched for as given even when no such resource exists any more (the
+#: servers of a deleted project still carry its id).
+_ID_SHAPE = re.compile(
+    r"^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
+    re.IGNORECASE,
+)
+#: At most this many names are listed in an error as the known ones.
+_KNOWN_SHOWN = 20
+
+
+def _references(conn: Connection, kind: str) -> Iterable[Any]:
+    """Every resource of ``kind`` the account can see (each has ``id``, ``name``)."""
+    if kind == "domain":
+        return list_bodies(conn.identity, Domain)
+    if kind == "project":
+        return list_bodies(conn.identity, Project)
+    if kind == "user":
+        return list_bodies(conn.identity, User)
+    if kind == "flavor":  # public and private ones
+        return list_bodies(
+            conn.compute, Flavor, base_path="/flavors/detail", is_public="None"
+        )
+    return list_bodies(conn.image, Image)
+
+
+def resolve_references(
+    conn: Connection, type_name: str, prop: str, values: list[str]
+) -> list[str]:
+    """``values`` of an id property (``REFERENCES``) with names turned into ids.
+
+    An operator who writes ``domain_id=Default`` means the domain called Default:
+    each value that is the id of an existing resource is kept; else the resource of
+    that NAME gives its id; else a value shaped like an id is kept as given (a
+    deleted resource's id still finds what carries it); anything else is an
+    ``InputError`` naming ``values`` (as is a name several resources share, with
+    their ids). Nothing is listed when every value already looks like an id.
+    """
+    kinds = REFERENCES.get((type_name, prop))
+    if not kinds or all(_ID_SHAPE.match(v) for v in values):
+        return values
+    known = {
+        kind: [(str(r.id), str(r.name)) for r in _references(conn, kind)]
+        for kind in kinds
+    }
+    ids = {rid for found in known.values() for rid, _ in found}
+    what = " or ".join(kinds)
+    resolved: list[str] = []
+    for value in values:
+        if value in ids:
+            resolved.append(value)
+            continue
+        named = [
+            (kind, rid) for kind in kinds for rid, name in known[kind] if name == value
+        ]
+        if len(named) == 1:
+            LOG.info("values: %s %r is id %s", named[0][0], value, named[0][1])
+            resolved.append(named[0][1])
+        elif named:
+            raise InputError(
+                "values",
+                f"{value!r} names {len(named)} {what}s (ids "
+                f"{', '.join(rid for _, rid in named)}); give the id",
+            )
+        elif _ID_SHAPE.match(value):
+            resolved.append(value)
+        else:
+            names = sorted({name for found in known.values() for _, name in found})
+            hint = (
+                f" (known: {', '.join(names)})"
+                if len(names) <= _KNOWN_SHOWN
+                else f" ({len(names)} known)"
+            )
+            raise InputError(
+                "values",
+                f"{prop} holds {what} ids, and there is no {what} with the name or "
+                f"id {value!r}{hint}",
+            )
+    return list(dict.fromkeys(resolved))
 
 
 def scope_args(
