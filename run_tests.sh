@@ -55,6 +55,7 @@ if [ "$integration" = 1 ]; then
   phase "local cloud (tools/devcloud/devcloud up + seed)"
   ./tools/devcloud/devcloud up
   ./tools/devcloud/devcloud seed
+  ./tools/services/ensure_monitoring.sh  # Alertmanager + Icinga 2 for the monitoring tests (issue 17)
 fi
 
 phase "pytest ${tiers[*]}"

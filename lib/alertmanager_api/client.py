@@ -1,0 +1,188 @@
+"""An Alertmanager API v2 client bound to one account.
+
+Every call goes through ``request``: a timeout on each request, the account's TLS
+verification and credentials, one retry for idempotent requests (GET, DELETE) whose
+connection failed before an answer (never after a timeout, and never for a POST: a
+create whose reply was lost is found again by its key, see ``silences``). Anything
+unexpected becomes an ``AlertmanagerError`` that describes itself to the operator
+(``failure()``: account, endpoint, cause).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any, Self
+from urllib.parse import quote
+
+import requests
+
+from alertmanager_api.account import AlertmanagerAccount
+from alertmanager_api.silences import Matcher, Silence
+from pack_common import ServiceFailure, network_cause, one_line
+
+PARAMETER = "alertmanager_account"
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE"})
+
+
+class AlertmanagerError(RuntimeError):
+    """A request to Alertmanager failed. ``status`` is None when no answer came
+    (``failure()`` then says why: refused, timed out, reset, TLS ...)."""
+
+    def __init__(
+        self, account: str, call: str, status: int | None, message: str, url: str
+    ) -> None:
+        super().__init__(
+            f"alertmanager_account {account!r}: {call} failed ({status}): {message}"
+        )
+        self.account = account
+        self.call = call
+        self.status = status
+        self.url = url
+        self.service_message = message
+
+    def failure(self) -> ServiceFailure:
+        """This error as an operator reads it: account, URL and cause."""
+        if self.status is None:
+            cause = network_cause(self) or one_line(self.service_message, 200)
+        elif self.status == 401:
+            cause = "401 Unauthorized: Alertmanager refused the credentials"
+        elif self.status == 403:
+            cause = "403 Forbidden: the account may not do this"
+        else:
+            try:
+                head = f"{self.status} {HTTPStatus(self.status).phrase}"
+            except ValueError:
+                head = str(self.status)
+            cause = f"{head} from Alertmanager: {one_line(self.service_message, 300)}"
+        return ServiceFailure(
+            parameter=PARAMETER,
+            cause=cause,
+            account=self.account,
+            endpoint=self.url,
+            service="alertmanager",
+            status=self.status,
+            detail=one_line(self),
+        )
+
+
+def rfc3339(moment: datetime) -> str:
+    """``moment`` in UTC as Alertmanager writes times (``2030-02-01T08:00:00Z``)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class AlertmanagerClient:
+    """REST client for one Alertmanager; close it (or use ``with``)."""
+
+    def __init__(
+        self, account: AlertmanagerAccount, session: requests.Session | None = None
+    ) -> None:
+        self.account = account
+        self._session = session or requests.Session()
+        self._session.verify = account.tls_verify
+        self._session.headers["Accept"] = "application/json"
+        if account.token:
+            self._session.headers["Authorization"] = f"Bearer {account.token}"
+        elif account.username:
+            self._session.auth = (account.username, account.password or "")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._session.close()
+
+    def request(
+        self, method: str, path: str, expected: tuple[int, ...] = (200,), **kw: Any
+    ) -> requests.Response:
+        """Send ``method /api/v2<path>``; ``AlertmanagerError`` unless the status is
+        one of ``expected``."""
+        call = f"{method} /api/v2{path}"
+        url = f"{self.account.url}/api/v2{path}"
+        attempts = 2 if method in IDEMPOTENT_METHODS else 1
+        for attempt in range(attempts):
+            try:
+                response = self._session.request(
+                    method, url, timeout=self.account.timeout, **kw
+                )
+                break
+            except requests.Timeout as exc:
+                raise AlertmanagerError(
+                    self.account.name, call, None, str(exc), url
+                ) from exc
+            except requests.RequestException as exc:
+                retry = isinstance(exc, requests.ConnectionError) and not isinstance(
+                    exc, requests.exceptions.SSLError
+                )
+                if attempt + 1 < attempts and retry:
+                    continue
+                raise AlertmanagerError(
+                    self.account.name, call, None, str(exc), url
+                ) from exc
+        if response.status_code not in expected:
+            raise AlertmanagerError(
+                self.account.name,
+                call,
+                response.status_code,
+                _message(response),
+                url,
+            )
+        return response
+
+    def status(self) -> dict[str, Any]:
+        """``GET /status``: version and cluster (also the reachability check)."""
+        return dict(self.request("GET", "/status").json())
+
+    def list_silences(self) -> list[Silence]:
+        """Every silence Alertmanager keeps, expired ones included."""
+        body = self.request("GET", "/silences").json()
+        if not isinstance(body, list):
+            raise AlertmanagerError(
+                self.account.name,
+                "GET /api/v2/silences",
+                200,
+                "the answer is not a list of silences",
+                f"{self.account.url}/api/v2/silences",
+            )
+        return [Silence.from_api(doc) for doc in body]
+
+    def create_silence(
+        self,
+        matchers: list[Matcher],
+        starts_at: datetime,
+        ends_at: datetime,
+        comment: str,
+        silence_id: str | None = None,
+    ) -> str:
+        """Create a silence (or, with ``silence_id``, update that one) created by the
+        account's ``created_by``; returns its id."""
+        body: dict[str, Any] = {
+            "matchers": [m.to_api() for m in matchers],
+            "startsAt": rfc3339(starts_at),
+            "endsAt": rfc3339(ends_at),
+            "createdBy": self.account.created_by,
+            "comment": comment,
+        }
+        if silence_id:
+            body["id"] = silence_id
+        answer = self.request("POST", "/silences", (200,), json=body).json()
+        return str(answer.get("silenceID") or silence_id or "")
+
+    def expire_silence(self, silence_id: str) -> None:
+        """Expire a silence now (``DELETE /silence/{id}``)."""
+        self.request("DELETE", f"/silence/{quote(silence_id, safe='')}")
+
+
+def _message(response: requests.Response) -> str:
+    """Alertmanager's error text: a JSON string, ``{"message": ...}``, or plain."""
+    try:
+        body = response.json()
+    except ValueError:
+        return one_line(response.text or response.reason or "", 300)
+    if isinstance(body, dict):
+        return one_line(body.get("message") or body.get("error") or body, 300)
+    return one_line(body, 300)

@@ -1,0 +1,229 @@
+"""An Icinga 2 REST API client bound to one account.
+
+Every call goes through ``request``: a timeout on each request, the account's TLS
+verification (its CA file) and ApiUser, one retry for queries whose connection
+failed before an answer (never after a timeout, never for an action: a schedule
+whose reply was lost is found again by its key, see ``downtimes``). Filters pass
+values through ``filter_vars``, never by pasting them into the filter. Anything
+unexpected becomes an ``IcingaError`` that describes itself (``failure()``).
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any, Self
+from urllib.parse import quote
+
+import requests
+
+from icinga_api.account import IcingaAccount
+from icinga_api.downtimes import Downtime
+from pack_common import ServiceFailure, network_cause, one_line
+
+PARAMETER = "icinga_account"
+
+
+class IcingaError(RuntimeError):
+    """A request to the Icinga 2 API failed. ``status`` is None when no answer came
+    (``failure()`` then says why: refused, timed out, reset, TLS ...)."""
+
+    def __init__(
+        self, account: str, call: str, status: int | None, message: str, url: str
+    ) -> None:
+        super().__init__(
+            f"icinga_account {account!r}: {call} failed ({status}): {message}"
+        )
+        self.account = account
+        self.call = call
+        self.status = status
+        self.url = url
+        self.service_message = message
+
+    def failure(self) -> ServiceFailure:
+        """This error as an operator reads it: account, URL and cause."""
+        if self.status is None:
+            cause = network_cause(self) or one_line(self.service_message, 200)
+        elif self.status == 401:
+            cause = "401 Unauthorized: Icinga refused the API user's credentials"
+        elif self.status == 403:
+            cause = (
+                "403 Forbidden: the API user lacks the permission "
+                f"({one_line(self.service_message, 200)})"
+            )
+        else:
+            try:
+                head = f"{self.status} {HTTPStatus(self.status).phrase}"
+            except ValueError:
+                head = str(self.status)
+            cause = f"{head} from Icinga: {one_line(self.service_message, 300)}"
+        return ServiceFailure(
+            parameter=PARAMETER,
+            cause=cause,
+            account=self.account,
+            endpoint=self.url,
+            service="icinga2",
+            status=self.status,
+            detail=one_line(self),
+        )
+
+
+class IcingaClient:
+    """REST client for one Icinga 2 API; close it (or use ``with``)."""
+
+    def __init__(
+        self, account: IcingaAccount, session: requests.Session | None = None
+    ) -> None:
+        self.account = account
+        self._session = session or requests.Session()
+        self._session.verify = account.tls_verify
+        self._session.auth = (account.username, account.password)
+        self._session.headers["Accept"] = "application/json"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._session.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        expected: tuple[int, ...] = (200,),
+        query: bool = False,
+        **kw: Any,
+    ) -> requests.Response:
+        """Send ``method /v1<path>``; ``IcingaError`` unless the status is one of
+        ``expected``. ``query`` marks a read (retried once after a failed
+        connection) sent as POST with ``X-HTTP-Method-Override: GET``."""
+        call = f"{method} /v1{path}"
+        url = f"{self.account.url}/v1{path}"
+        attempts = 2 if query or method == "GET" else 1
+        headers = {"X-HTTP-Method-Override": "GET"} if query else {}
+        for attempt in range(attempts):
+            try:
+                response = self._session.request(
+                    "POST" if query else method,
+                    url,
+                    timeout=self.account.timeout,
+                    headers=headers,
+                    **kw,
+                )
+                break
+            except requests.Timeout as exc:
+                raise IcingaError(self.account.name, call, None, str(exc), url) from exc
+            except requests.RequestException as exc:
+                retry = isinstance(exc, requests.ConnectionError) and not isinstance(
+                    exc, requests.exceptions.SSLError
+                )
+                if attempt + 1 < attempts and retry:
+                    continue
+                raise IcingaError(self.account.name, call, None, str(exc), url) from exc
+        if response.status_code not in expected:
+            raise IcingaError(
+                self.account.name, call, response.status_code, _message(response), url
+            )
+        return response
+
+    def status(self) -> dict[str, Any]:
+        """``GET /v1/status/IcingaApplication`` (also the reachability check)."""
+        return dict(self.request("GET", "/status/IcingaApplication").json())
+
+    def host_exists(self, host_name: str) -> bool:
+        """Whether Icinga knows the host."""
+        response = self.request(
+            "GET", f"/objects/hosts/{quote(host_name, safe='')}", (200, 404)
+        )
+        return response.status_code == 200
+
+    def list_downtimes(self, host_name: str | None = None) -> list[Downtime]:
+        """Every downtime (of one host when ``host_name`` is given)."""
+        body: dict[str, Any] = {}
+        if host_name is not None:
+            body = {
+                "filter": "downtime.host_name == h",
+                "filter_vars": {"h": host_name},
+            }
+        response = self.request(
+            "GET", "/objects/downtimes", (200, 404), query=True, json=body
+        )
+        if response.status_code == 404:  # a filter that matches nothing, on 2.11-
+            return []
+        return [Downtime.from_api(doc) for doc in response.json().get("results", [])]
+
+    def schedule_host_downtime(
+        self,
+        host_name: str,
+        start_time: int,
+        end_time: int,
+        comment: str,
+        all_services: bool = True,
+    ) -> list[str]:
+        """Schedule a fixed downtime of the host (and of all its services); returns
+        the names of the downtimes Icinga made."""
+        body = {
+            "type": "Host",
+            "filter": "host.name == h",
+            "filter_vars": {"h": host_name},
+            "start_time": start_time,
+            "end_time": end_time,
+            "fixed": True,
+            "author": self.account.author,
+            "comment": comment,
+            "all_services": all_services,
+        }
+        answer = self.request("POST", "/actions/schedule-downtime", json=body).json()
+        names: list[str] = []
+        for result in answer.get("results", []):
+            if int(float(result.get("code", 0))) != 200:
+                raise IcingaError(
+                    self.account.name,
+                    "POST /v1/actions/schedule-downtime",
+                    int(float(result.get("code", 0))) or None,
+                    str(result.get("status", "")),
+                    f"{self.account.url}/v1/actions/schedule-downtime",
+                )
+            names.append(str(result.get("name")))
+            names += [str(s.get("name")) for s in result.get("service_downtimes") or []]
+        return names
+
+    def remove_downtimes(self, names: list[str]) -> int:
+        """Remove the downtimes named (their child downtimes go with them); returns
+        how many Icinga reported removed. Names already gone are not an error."""
+        if not names:
+            return 0
+        body = {
+            "type": "Downtime",
+            "filter": "downtime.__name in names",
+            "filter_vars": {"names": list(names)},
+        }
+        response = self.request(
+            "POST", "/actions/remove-downtime", (200, 404), json=body
+        )
+        if response.status_code == 404:  # none of them exists any more
+            return 0
+        return sum(
+            1
+            for r in response.json().get("results", [])
+            if int(float(r.get("code", 0))) == 200
+        )
+
+
+def _message(response: requests.Response) -> str:
+    """Icinga's error text (``{"error": 401, "status": "..."}``), or the plain body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return one_line(response.text or response.reason or "", 300)
+    if isinstance(body, dict):
+        if body.get("status"):
+            return one_line(body["status"], 300)
+        results = body.get("results") or []
+        if results and isinstance(results[0], dict) and results[0].get("status"):
+            return one_line(results[0]["status"], 300)
+        return one_line(body, 300)
+    return one_line(body, 300)
