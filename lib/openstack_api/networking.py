@@ -4,6 +4,13 @@ security groups and floating IPs.
 Functions take ``conn`` first and ids (resolved by the caller), create resources
 owned by a given project (admin credentials create on the project's behalf), and the
 ``delete_*`` helpers treat "already gone" as done so undo and purge can be re-run.
+
+A create whose reply is lost is reconciled (``reconcile.create_or_find``): the object
+is looked up by its name inside the (new) project, and when found it is used instead
+of being created again; ``notes`` collects what was reconciled for the report.
+``sweep_project`` finds and removes every Neutron object a project owns, for the
+rollback of ``project.create`` (which must leave nothing behind, even objects whose
+create reply was lost).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from openstack import exceptions
 from openstack.connection import Connection
 
 from openstack_api.lookup import find_one, not_found_as_none
+from openstack_api.reconcile import create_or_find, describe, refused
 from pack_common import ConfigError, InputError
 
 
@@ -71,6 +79,24 @@ def validate_cidr(cidr: str, parameter: str = "cidr") -> str:
     if network.num_addresses < 8:
         raise InputError(parameter, f"{cidr!r} is too small for a project subnet")
     return str(network)
+
+
+def overlapping_subnets(conn: Connection, cidr: str, network_id: str) -> list[Any]:
+    """The subnets of ``network_id`` whose range overlaps ``cidr`` (same IP version).
+
+    A router cannot join two overlapping subnets: Neutron refuses the interface of a
+    project subnet overlapping a subnet of the router's external network.
+    """
+    wanted = ipaddress.ip_network(cidr)
+    clashes = []
+    for subnet in conn.network.subnets(network_id=network_id):
+        try:
+            theirs = ipaddress.ip_network(subnet.cidr)
+        except (TypeError, ValueError):
+            continue
+        if theirs.version == wanted.version and theirs.overlaps(wanted):
+            clashes.append(subnet)
+    return clashes
 
 
 # --- security group rule sets ---------------------------------------------------------
@@ -129,22 +155,52 @@ class SecurityGroupSpec:
 
 
 def create_security_group(
-    conn: Connection, project_id: str, spec: SecurityGroupSpec
+    conn: Connection,
+    project_id: str,
+    spec: SecurityGroupSpec,
+    notes: list[str] | None = None,
 ) -> Any:
-    """Create the group and its rules in the project. When a rule fails the group is
+    """Create the group and its rules in the project (each create reconciled by
+    name or by its attributes when its reply is lost). When a rule fails the group is
     deleted again so nothing half-made is left behind."""
-    group = conn.network.create_security_group(
-        name=spec.name, description=spec.description, project_id=project_id
+    group = create_or_find(
+        lambda: conn.network.create_security_group(
+            name=spec.name, description=spec.description, project_id=project_id
+        ),
+        lambda: conn.network.security_groups(project_id=project_id, name=spec.name),
+        f"security group {spec.name!r}",
+        notes,
     )
     try:
         for rule in spec.rules:
-            conn.network.create_security_group_rule(
-                security_group_id=group.id, project_id=project_id, **rule
+            create_or_find(
+                lambda rule=rule: conn.network.create_security_group_rule(
+                    security_group_id=group.id, project_id=project_id, **rule
+                ),
+                lambda rule=rule: _matching_rules(conn, group.id, rule),
+                f"rule {_rule_text(rule)} of security group {spec.name!r}",
+                notes,
             )
-    except exceptions.SDKException:
+    except Exception:
         delete_security_group(conn, group.id)
         raise
     return group
+
+
+def _matching_rules(
+    conn: Connection, group_id: str, rule: Mapping[str, Any]
+) -> list[Any]:
+    """The rules of the group equal to ``rule`` on every key it sets."""
+    return [
+        r
+        for r in conn.network.security_group_rules(security_group_id=group_id)
+        if all(str(getattr(r, k, None)) == str(v) for k, v in rule.items())
+    ]
+
+
+def _rule_text(rule: Mapping[str, Any]) -> str:
+    """A short description of a rule for messages."""
+    return " ".join(f"{k}={v}" for k, v in rule.items())
 
 
 def delete_security_group(conn: Connection, group_id: str) -> None:
@@ -155,9 +211,16 @@ def delete_security_group(conn: Connection, group_id: str) -> None:
 # --- networks, subnets, routers -------------------------------------------------------
 
 
-def create_network(conn: Connection, project_id: str, name: str) -> Any:
+def create_network(
+    conn: Connection, project_id: str, name: str, notes: list[str] | None = None
+) -> Any:
     """A project-owned tenant network (the cloud picks the segmentation)."""
-    return conn.network.create_network(name=name, project_id=project_id)
+    return create_or_find(
+        lambda: conn.network.create_network(name=name, project_id=project_id),
+        lambda: conn.network.networks(project_id=project_id, name=name),
+        f"network {name!r}",
+        notes,
+    )
 
 
 def create_subnet(
@@ -167,37 +230,80 @@ def create_subnet(
     name: str,
     cidr: str,
     dns_nameservers: list[str],
+    notes: list[str] | None = None,
 ) -> Any:
     """A DHCP-enabled subnet of ``network_id``."""
     version = ipaddress.ip_network(cidr).version
-    return conn.network.create_subnet(
-        name=name,
-        project_id=project_id,
-        network_id=network_id,
-        cidr=cidr,
-        ip_version=version,
-        is_dhcp_enabled=True,
-        dns_nameservers=list(dns_nameservers),
+    return create_or_find(
+        lambda: conn.network.create_subnet(
+            name=name,
+            project_id=project_id,
+            network_id=network_id,
+            cidr=cidr,
+            ip_version=version,
+            is_dhcp_enabled=True,
+            dns_nameservers=list(dns_nameservers),
+        ),
+        lambda: conn.network.subnets(network_id=network_id, name=name),
+        f"subnet {name!r}",
+        notes,
     )
 
 
 def create_router(
-    conn: Connection, project_id: str, name: str, external_network_id: str
+    conn: Connection,
+    project_id: str,
+    name: str,
+    external_network_id: str,
+    notes: list[str] | None = None,
 ) -> Any:
     """A project-owned router with its gateway on the external network."""
-    return conn.network.create_router(
-        name=name,
-        project_id=project_id,
-        external_gateway_info={"network_id": external_network_id},
+    return create_or_find(
+        lambda: conn.network.create_router(
+            name=name,
+            project_id=project_id,
+            external_gateway_info={"network_id": external_network_id},
+        ),
+        lambda: conn.network.routers(project_id=project_id, name=name),
+        f"router {name!r}",
+        notes,
     )
 
 
-def add_router_interface(conn: Connection, router_id: str, subnet_id: str) -> None:
-    """Attach the subnet to the router."""
+def add_router_interface(
+    conn: Connection, router_id: str, subnet_id: str, notes: list[str] | None = None
+) -> None:
+    """Attach the subnet to the router; an interface already there is fine.
+
+    The request is a PUT, so a lost reply is sent again, and Neutron answers the
+    repeat with 400 "already has a port on subnet": after any failure but a 403/404
+    the router's ports are checked, and an interface on the subnet means done.
+    """
     router = conn.network.get_router(router_id)
-    # Positional: openstacksdk renamed subnet_id/port_id to subnet/port (>= 4.x
-    # warns on the old names, older 4.x lacks the new ones).
-    conn.network.add_interface_to_router(router, subnet_id)
+    try:
+        # Positional: openstacksdk renamed subnet_id/port_id to subnet/port (>= 4.x
+        # warns on the old names, older 4.x lacks the new ones).
+        conn.network.add_interface_to_router(router, subnet_id)
+    except Exception as error:
+        if refused(error) and getattr(error, "status_code", None) != 400:
+            raise
+        if not router_interfaces(conn, router_id, subnet_id):
+            raise
+        if notes is not None:
+            notes.append(
+                f"router {router.name!r}: attaching subnet {subnet_id} failed "
+                f"({describe(error)}) but the interface is there"
+            )
+
+
+def router_interfaces(conn: Connection, router_id: str, subnet_id: str) -> list[Any]:
+    """The router's interface ports on ``subnet_id``."""
+    return [
+        port
+        for port in conn.network.ports(device_id=router_id)
+        if (port.device_owner or "") in _ROUTER_INTERFACE_OWNERS
+        and any(ip.get("subnet_id") == subnet_id for ip in port.fixed_ips or [])
+    ]
 
 
 def remove_router_interface(
@@ -259,16 +365,30 @@ def delete_floating_ip(conn: Connection, floating_ip_id: str) -> None:
 # --- RBAC sharing ---------------------------------------------------------------------
 
 
-def share_network(conn: Connection, network_id: str, project_id: str) -> Any:
+def share_network(
+    conn: Connection,
+    network_id: str,
+    project_id: str,
+    notes: list[str] | None = None,
+) -> Any:
     """An RBAC policy sharing the network with one project, or the existing one."""
     existing = shared_network_policy(conn, network_id, project_id)
     if existing is not None:
         return existing
-    return conn.network.create_rbac_policy(
-        object_type="network",
-        object_id=network_id,
-        action="access_as_shared",
-        target_project_id=project_id,
+    return create_or_find(
+        lambda: conn.network.create_rbac_policy(
+            object_type="network",
+            object_id=network_id,
+            action="access_as_shared",
+            target_project_id=project_id,
+        ),
+        lambda: [
+            p
+            for p in [shared_network_policy(conn, network_id, project_id)]
+            if p is not None
+        ],
+        f"RBAC policy sharing network {network_id}",
+        notes,
     )
 
 
@@ -292,3 +412,73 @@ def delete_rbac_policy(conn: Connection, policy_id: str) -> None:
 def rbac_policies_for(conn: Connection, project_id: str) -> list[Any]:
     """RBAC policies granting ``project_id`` access to someone else's objects."""
     return list(conn.network.rbac_policies(target_project_id=project_id))
+
+
+# --- removing everything a project owns -----------------------------------------------
+
+
+def sweep_project(
+    conn: Connection, project_id: str
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Remove every Neutron object ``project_id`` owns, in dependency order: routers
+    (interfaces and gateway first), standalone ports, networks (their subnets and
+    DHCP ports go with them), security groups, and RBAC policies sharing networks
+    with it. Each failure is collected and the rest still tried.
+
+    Returns ``(removed, failed)``: ``{"kind", "id", "name"}`` of each removed object,
+    and the same plus ``"error"`` of each that could not be removed (a listing that
+    failed appears with the kind and no id).
+    """
+    removed: list[dict[str, str]] = []
+    failed: list[dict[str, str]] = []
+    net = conn.network
+    kinds: list[tuple[str, Any, Any]] = [
+        ("router", lambda: net.routers(project_id=project_id), delete_router),
+        (
+            "port",
+            lambda: [
+                p
+                for p in net.ports(project_id=project_id)
+                if not (p.device_owner or "").startswith(_OWNED_PORT_PREFIXES)
+            ],
+            delete_port,
+        ),
+        ("network", lambda: net.networks(project_id=project_id), delete_network),
+        (
+            "security group",
+            lambda: net.security_groups(project_id=project_id),
+            delete_security_group,
+        ),
+        (
+            "rbac policy",
+            lambda: net.rbac_policies(target_project_id=project_id),
+            delete_rbac_policy,
+        ),
+    ]
+    for kind, listing, delete in kinds:
+        try:
+            found = list(listing())
+        except Exception as error:  # report it, carry on with the other kinds
+            failed.append(
+                {"kind": kind, "id": "", "name": "", "error": describe(error)}
+            )
+            continue
+        for item in found:
+            entry = {"kind": kind, "id": item.id, "name": getattr(item, "name", "")}
+            try:
+                delete(conn, item.id)
+            except Exception as error:  # report it, carry on with the rest
+                failed.append({**entry, "error": describe(error)})
+            else:
+                removed.append(entry)
+    return removed, failed
+
+
+#: Ports removed together with their owner (router, DHCP, floating IP, server).
+_OWNED_PORT_PREFIXES = (
+    "network:router",
+    "network:dhcp",
+    "network:floatingip",
+    "network:ha_router",
+    "compute:",
+)

@@ -13,6 +13,8 @@ from typing import Any
 
 from openstack.connection import Connection
 
+from openstack_api.reconcile import create_or_find
+
 IMMUTABLE_TAG = "immutable"
 
 #: The kinds that make a project "not empty" for ``project.delete``.
@@ -27,9 +29,14 @@ def create_project(
     parent_id: str | None,
     tags: list[str],
     extra: dict[str, str],
+    notes: list[str] | None = None,
 ) -> Any:
     """Create an enabled project; ``extra`` holds Keystone extra attributes such as
-    ``contact_email`` (Keystone stores and returns unknown project attributes)."""
+    ``contact_email`` (Keystone stores and returns unknown project attributes).
+
+    Names are unique in a domain, so when the reply is lost the project is looked up
+    by name in the domain (the caller checked the name was free before) instead of
+    being created again; ``notes`` says so (see ``reconcile.create_or_find``)."""
     attrs: dict[str, Any] = {
         "name": name,
         "domain_id": domain_id,
@@ -40,7 +47,12 @@ def create_project(
     }
     if parent_id:
         attrs["parent_id"] = parent_id
-    return conn.identity.create_project(**attrs)
+    return create_or_find(
+        lambda: conn.identity.create_project(**attrs),
+        lambda: conn.identity.projects(name=name, domain_id=domain_id),
+        f"project {name!r}",
+        notes,
+    )
 
 
 def delete_project(conn: Connection, project_id: str) -> None:

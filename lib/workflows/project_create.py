@@ -2,15 +2,27 @@
 
 Validation resolves every name (domain, parent, users, roles, networks) and checks
 every value (email, tags, CIDR, DNS, quotas) before anything is changed, so a bad
-input is an ``InputError`` naming its parameter and the cloud is untouched. The plan
-is a list of ``Step`` objects: the dry run shows it, the real run executes it and
-undoes the done steps in reverse when one fails.
+input is an ``InputError`` naming its parameter and the cloud is untouched. It also
+checks what the real run would otherwise hit only midway (the dry run is the
+outcome): the name already taken in the domain, a ``cidr`` overlapping a subnet of
+the external network the router joins. The plan is a list of ``Step`` objects: the
+dry run shows it, the real run executes it and undoes the done steps in reverse when
+one fails.
+
+Lost replies: each create is reconciled by its unique name (the project's in its
+domain, ``<name>-net``/``-subnet``/``-router`` and the security groups inside the new
+project), so a lost reply never makes a duplicate; the step's report says
+``reconciled``. The rollback removes what the done steps made, then (undoing the
+project) everything else the new project still owns in Neutron, so objects whose
+create reply was lost are found and removed too; what it could not remove is
+reported with ids and the project is then kept so nothing is orphaned.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +53,8 @@ class ProjectRequest:
     tags: list[str] = field(default_factory=list)
     network: str = "none"
     cidr: str = ""
+    #: Whether ``cidr`` came from the operator (else from the pack config).
+    cidr_given: bool = False
     dns_nameservers: list[str] = field(default_factory=list)
     floating_ips: int = 1
     quotas: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -48,12 +62,34 @@ class ProjectRequest:
     members: list[str] = field(default_factory=list)
 
 
+#: Unicode categories refused in names: controls (C0, DEL, C1: newline, tab, escape...),
+#: line and paragraph separators. Keystone and Neutron store them, but they break
+#: logs, CSV, shells and terminals that later show the name.
+_BAD_NAME_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+#: Bidirectional overrides and isolates, which make a name display as another.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def check_name(value: str | None, parameter: str = "name") -> str:
+    """The project name, stripped of surrounding spaces: 1 to 64 characters with no
+    control character (checked before stripping: a trailing newline is refused)."""
+    raw = value or ""
+    for char in raw:
+        if unicodedata.category(char) in _BAD_NAME_CATEGORIES or char in _BIDI_CONTROLS:
+            raise InputError(
+                parameter,
+                f"{raw!r} contains the control character U+{ord(char):04X}: names "
+                "may not contain control characters (newline, tab, escape, DEL...)",
+            )
+    name = raw.strip()
+    if not name or len(name) > 64:
+        raise InputError(parameter, "a project name of 1 to 64 characters is required")
+    return name
+
+
 def check_offline(request: ProjectRequest, settings: ProjectSettings) -> ProjectRequest:
     """Checks that need no cloud: raise ``InputError`` naming the parameter."""
-    name = (request.name or "").strip()
-    if not name or len(name) > 64:
-        raise InputError("name", "a project name of 1 to 64 characters is required")
-    request.name = name
+    request.name = check_name(request.name)
     if request.network not in NETWORK_KINDS:
         raise InputError(
             "network", f"{request.network!r} is not one of {NETWORK_KINDS}"
@@ -62,6 +98,7 @@ def check_offline(request: ProjectRequest, settings: ProjectSettings) -> Project
         raise InputError("contact_email", f"{request.contact_email!r} is not an email")
     request.tags = _check_tags(request.tags, request.immutable)
     if request.network == "external":
+        request.cidr_given = bool(request.cidr)
         request.cidr = networking.validate_cidr(request.cidr or settings.cidr)
         request.dns_nameservers = _check_dns(
             request.dns_nameservers or list(settings.dns_nameservers)
@@ -156,10 +193,27 @@ def resolve(
         resolved.external_network = networking.external_network(
             conn, settings.external_network, f"{NETWORKS_KEY}.external_network"
         )
+        _check_cidr_free(conn, request, resolved.external_network)
     if request.network == "internal":
         resolved.internal_network = _internal_network(conn, settings)
     resolved.quota_notes = _check_quota_keys(conn, request.quotas)
     return resolved
+
+
+def _check_cidr_free(conn: Connection, request: ProjectRequest, external: Any) -> None:
+    """Refuse a ``cidr`` the router could not join: the new router's only other
+    subnets are those of the external network (its gateway), and Neutron refuses an
+    interface overlapping one of them, after the network, subnet and router exist."""
+    clashes = networking.overlapping_subnets(conn, request.cidr, external.id)
+    if clashes:
+        listed = ", ".join(f"{s.name or s.id} [{s.id}] {s.cidr}" for s in clashes)
+        origin = "" if request.cidr_given else " (the pack config's default)"
+        raise InputError(
+            "cidr",
+            f"{request.cidr}{origin} overlaps the external network "
+            f"{external.name!r}'s subnet {listed}: the project's router could not "
+            "attach it; choose a range outside it",
+        )
 
 
 def _config_role(conn: Connection, role: str, key: str, users: list[Any]) -> Any:
@@ -233,13 +287,22 @@ def build_steps(
     return steps
 
 
+def _reported(created: Any, notes: list[str]) -> dict[str, Any]:
+    """What a create step reports: the id, and how a lost reply was reconciled."""
+    reported: dict[str, Any] = {"id": created.id}
+    if notes:
+        reported["reconciled"] = notes
+    return reported
+
+
 def _project_step(
     conn: Connection, request: ProjectRequest, resolved: Resolved
 ) -> Step:
-    """Create the Keystone project (undo: delete it and Neutron's default group)."""
+    """Create the Keystone project (undo: remove everything it owns, then it)."""
     extra = {"contact_email": request.contact_email} if request.contact_email else {}
 
     def run(state: State) -> dict[str, Any]:
+        notes: list[str] = []
         project = projects.create_project(
             conn,
             request.name,
@@ -248,14 +311,13 @@ def _project_step(
             resolved.parent.id if resolved.parent else None,
             request.tags,
             extra,
+            notes,
         )
         state["project_id"] = project.id
-        return {"id": project.id}
+        return _reported(project, notes)
 
-    def undo(state: State) -> None:
-        for group in conn.network.security_groups(project_id=state["project_id"]):
-            networking.delete_security_group(conn, group.id)
-        projects.delete_project(conn, state["project_id"])
+    def undo(state: State) -> dict[str, Any]:
+        return _remove_project(conn, state["project_id"])
 
     detail: dict[str, Any] = {
         "domain": resolved.domain.name,
@@ -265,6 +327,41 @@ def _project_step(
         **extra,
     }
     return Step("create project", request.name, detail, run, undo)
+
+
+def _remove_project(conn: Connection, project_id: str) -> dict[str, Any]:
+    """Undo of the project: remove whatever Neutron objects it still owns (Neutron's
+    default security group, and anything a step made whose reply was lost), then
+    the project (Keystone removes its role assignments with it).
+
+    When something cannot be removed the project is kept (deleting it would orphan
+    the objects) and the error lists them with their ids.
+    """
+    removed, failed = networking.sweep_project(conn, project_id)
+    if failed:
+        listed = "; ".join(
+            (
+                f"{f['kind']} {f['name']!r} [{f['id']}]: {f['error']}"
+                if f["id"]
+                else f"{f['kind']}s (listing failed): {f['error']}"
+            )
+            for f in failed
+        )
+        gone = ", ".join(f"{r['kind']} {r['id']}" for r in removed) or "nothing"
+        raise RollbackIncomplete(
+            f"project {project_id} kept: it still owns what could not be removed: "
+            f"{listed} (removed: {gone})"
+        )
+    projects.delete_project(conn, project_id)
+    reported: dict[str, Any] = {"id": project_id}
+    if removed:
+        reported["also_removed"] = removed
+    return reported
+
+
+class RollbackIncomplete(RuntimeError):
+    """The rollback could not remove everything the run made; the message lists
+    what is left, with ids."""
 
 
 def _quota_step(conn: Connection, service: str, values: dict[str, int]) -> Step:
@@ -283,9 +380,10 @@ def _share_step(conn: Connection, network: Any) -> Step:
     """Share the internal network with the project through an RBAC policy."""
 
     def run(state: State) -> dict[str, Any]:
-        policy = networking.share_network(conn, network.id, state["project_id"])
+        notes: list[str] = []
+        policy = networking.share_network(conn, network.id, state["project_id"], notes)
         state["rbac_policy_id"] = policy.id
-        return {"id": policy.id}
+        return _reported(policy, notes)
 
     def undo(state: State) -> None:
         networking.delete_rbac_policy(conn, state["rbac_policy_id"])
@@ -303,30 +401,39 @@ def _external_steps(
     router_name = f"{request.name}-router"
 
     def make_network(state: State) -> dict[str, Any]:
-        state["network_id"] = networking.create_network(
-            conn, state["project_id"], net_name
-        ).id
-        return {"id": state["network_id"]}
+        notes: list[str] = []
+        network = networking.create_network(conn, state["project_id"], net_name, notes)
+        state["network_id"] = network.id
+        return _reported(network, notes)
 
     def make_subnet(state: State) -> dict[str, Any]:
-        state["subnet_id"] = networking.create_subnet(
+        notes: list[str] = []
+        subnet = networking.create_subnet(
             conn,
             state["project_id"],
             state["network_id"],
             subnet_name,
             request.cidr,
             request.dns_nameservers,
-        ).id
-        return {"id": state["subnet_id"]}
+            notes,
+        )
+        state["subnet_id"] = subnet.id
+        return _reported(subnet, notes)
 
     def make_router(state: State) -> dict[str, Any]:
-        state["router_id"] = networking.create_router(
-            conn, state["project_id"], router_name, external.id
-        ).id
-        return {"id": state["router_id"]}
+        notes: list[str] = []
+        router = networking.create_router(
+            conn, state["project_id"], router_name, external.id, notes
+        )
+        state["router_id"] = router.id
+        return _reported(router, notes)
 
-    def attach(state: State) -> None:
-        networking.add_router_interface(conn, state["router_id"], state["subnet_id"])
+    def attach(state: State) -> dict[str, Any] | None:
+        notes: list[str] = []
+        networking.add_router_interface(
+            conn, state["router_id"], state["subnet_id"], notes
+        )
+        return {"reconciled": notes} if notes else None
 
     return [
         Step(
@@ -367,10 +474,10 @@ def _security_group_step(conn: Connection, spec: networking.SecurityGroupSpec) -
     key = f"security_group:{spec.name}"
 
     def run(state: State) -> dict[str, Any]:
-        state[key] = networking.create_security_group(
-            conn, state["project_id"], spec
-        ).id
-        return {"id": state[key]}
+        notes: list[str] = []
+        group = networking.create_security_group(conn, state["project_id"], spec, notes)
+        state[key] = group.id
+        return _reported(group, notes)
 
     def undo(state: State) -> None:
         networking.delete_security_group(conn, state[key])

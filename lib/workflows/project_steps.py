@@ -22,7 +22,8 @@ State = dict[str, Any]
 @dataclass
 class Step:
     """One change: ``action`` on ``target``; ``run`` does it and may return details
-    to report (e.g. the created id); ``undo`` reverses it (None: nothing to undo).
+    to report (e.g. the created id); ``undo`` reverses it (None: nothing to undo) and
+    may return details to report too (e.g. what else it found and removed).
 
     ``changes`` is False for a step that is reported but changes nothing (e.g. a
     role already held) — it is listed as ``unchanged`` and never run or undone.
@@ -32,7 +33,7 @@ class Step:
     target: str
     detail: dict[str, Any] = field(default_factory=dict)
     run: Callable[[State], dict[str, Any] | None] | None = None
-    undo: Callable[[State], None] | None = None
+    undo: Callable[[State], dict[str, Any] | None] | None = None
     changes: bool = True
 
     def describe(self) -> dict[str, Any]:
@@ -121,12 +122,12 @@ def _rollback(
         entry = {"step": index, "action": f"undo {step.action}", "target": step.target}
         LOG.info("rollback: undo step %d (%s %s)", index, step.action, step.target)
         try:
-            step.undo(state)
+            reported = step.undo(state)
         except Exception as error:  # keep undoing the rest
             LOG.error("rollback of step %d failed: %s", index, error)
             outcome.rollback_failed.append({**entry, "error": _error_text(error)})
         else:
-            outcome.rolled_back.append(entry)
+            outcome.rolled_back.append({**entry, **(reported or {})})
 
 
 def run_all(steps: list[Step], state: State, final: Step | None = None) -> Outcome:

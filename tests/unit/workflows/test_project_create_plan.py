@@ -5,10 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from project_fakes import FakeConn
+from project_fakes import FakeConn as BaseFakeConn
+from project_fakes import res
 
 from pack_common import ConfigError, InputError
 from workflows import project
+
+
+class FakeConn(BaseFakeConn):
+    """``project_fakes.FakeConn`` plus the external network's subnets (IPv4 and
+    IPv6), which project.create checks a project's ``cidr`` against."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.subnets = [
+            res(id="s-ext4", name="ext-v4", network_id="n-ext", cidr="203.0.113.0/24"),
+            res(id="s-ext6", name="ext-v6", network_id="n-ext", cidr="2001:db8::/64"),
+        ]
+        self.network._reads["subnets"] = lambda **query: [
+            s
+            for s in self.subnets
+            if all(getattr(s, k, None) == v for k, v in query.items())
+        ]
 
 
 def create(conn: FakeConn, config: dict[str, Any] | None = None, **kwargs: Any) -> Any:
@@ -140,3 +158,67 @@ def test_unknown_rule_key_in_config_is_a_config_error() -> None:
     }
     with pytest.raises(ConfigError, match="default_security_groups"):
         create(FakeConn(), config)
+
+
+@pytest.mark.fault(8)
+@pytest.mark.parametrize("dry_run", [True, False])
+@pytest.mark.parametrize("cidr", ["203.0.113.0/26", "203.0.0.0/16", "2001:db8::/80"])
+def test_cidr_overlapping_the_external_network_is_refused_before_any_change(
+    cidr: str, dry_run: bool
+) -> None:
+    """The router's gateway is on the external network: Neutron would refuse the
+    interface only after the network, subnet and router were made."""
+    conn = FakeConn()
+    with pytest.raises(InputError) as error:
+        create(conn, network="external", cidr=cidr, dry_run=dry_run)
+    assert error.value.parameter == "cidr"
+    assert "'ext'" in str(error.value) and "[s-ext" in str(error.value)
+    assert conn.changed() == []
+
+
+@pytest.mark.fault(8)
+def test_an_overlapping_default_cidr_is_named_as_the_pack_config_default() -> None:
+    config = {"project_networks": {"cidr": "203.0.113.128/25"}}
+    with pytest.raises(InputError, match="pack config's default") as error:
+        create(FakeConn(), config, network="external")
+    assert error.value.parameter == "cidr"
+
+
+@pytest.mark.fault(8)
+@pytest.mark.parametrize("cidr", ["203.0.114.0/24", "2001:db8:1::/64", "10.0.0.0/8"])
+def test_a_cidr_outside_the_external_subnets_plans(cidr: str) -> None:
+    result = create(FakeConn(), network="external", cidr=cidr)
+    subnet = next(s for s in result["plan"] if s["action"] == "create subnet")
+    assert subnet["cidr"] == cidr
+
+
+@pytest.mark.fault(1)
+@pytest.mark.parametrize(
+    "name",
+    [
+        "new\nproj",
+        "newproj\n",
+        "\tnewproj",
+        "new\rproj",
+        "new\x00proj",
+        "new\x1bproj",  # escape (terminal sequences)
+        "new\x7fproj",  # DEL
+        "new\x85proj",  # C1: next line
+        "new\x9bproj",  # C1: control sequence introducer
+        "new\u2028proj",  # line separator
+        "new\u202eproj",  # right-to-left override
+    ],
+)
+def test_control_characters_in_the_name_are_refused(name: str) -> None:
+    conn = FakeConn()
+    with pytest.raises(InputError) as error:
+        create(conn, name=name, dry_run=False)
+    assert error.value.parameter == "name"
+    assert "control character U+" in str(error.value)
+    assert conn.changed() == []
+
+
+@pytest.mark.fault(1)
+@pytest.mark.parametrize("name", ["projet-été", "数据-lab", "a b", "x" * 64])
+def test_ordinary_names_are_accepted(name: str) -> None:
+    assert create(FakeConn(), name=name)["project"] == name
