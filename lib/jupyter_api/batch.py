@@ -243,10 +243,12 @@ def _wait_for(
     if deadline.reached():
         return {n: ItemResult.late(n, deadline) for n in pending}
     lost: JupyterHubError | None = None
+    left = deadline.remaining()
+    clipped = left < wait_timeout  # the deadline, not wait_timeout, ends the wait
     try:
         with hub.bounded_by(deadline):
             states = hub.wait_for_servers(
-                pending, min(wait_timeout, deadline.remaining()), poll_interval
+                pending, min(wait_timeout, left), poll_interval
             )
     except JupyterHubError as exc:
         states = {}
@@ -259,7 +261,7 @@ def _wait_for(
                 if lost
                 else ItemResult(name, FAILED, f"server of {name!r}: no state known")
             )
-        elif states[name] is ServerState.STARTING and deadline.reached():
+        elif states[name] is ServerState.STARTING and (clipped or deadline.reached()):
             outcome[name] = ItemResult.late(name, deadline)
         else:
             outcome[name] = _after_wait(name, states[name], wait_timeout)

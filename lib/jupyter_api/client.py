@@ -181,9 +181,8 @@ class JupyterHubClient:
             if (
                 deadline is not None
                 and isinstance(exc, requests.Timeout)
-                and deadline.reached()
                 and timeout < self.env.timeout
-            ):
+            ):  # cut short by the deadline, not by the environment's timeout
                 raise DeadlineReached(self.env.name, call, deadline, user, url) from exc
             error = JupyterHubError(self.env.name, call, None, str(exc), user, url)
             if isinstance(exc, requests.Timeout):
