@@ -23,6 +23,21 @@ def devcloud_dir() -> Path:
     return Path(os.environ.get("OPENSTACK_OPS_DEVCLOUD_DIR", PACK_DIR / ".devcloud"))
 
 
+def searched(explicit: str | None) -> list[tuple[str, str]]:
+    """Where ``find_config`` looks, in order, each with what it found there: the
+    lines of the "no pack config found" notice."""
+    from_env = os.environ.get("OPENSTACK_OPS_CONFIG")
+    local = devcloud_dir() / "openstack_ops.yaml"
+    return [
+        ("--config FILE", explicit or "not given"),
+        ("$OPENSTACK_OPS_CONFIG", from_env or "not set"),
+        (
+            str(local),
+            "present" if local.is_file() else "no such file (the local cloud's config)",
+        ),
+    ]
+
+
 def find_config(explicit: str | None) -> Path | None:
     """The config file to use, or None when there is none."""
     if explicit:

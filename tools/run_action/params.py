@@ -181,9 +181,18 @@ def check(meta: ActionMeta, given: dict[str, Any]) -> dict[str, Any]:
             if "cmd" in unknown
             else ""
         )
+        runner = runner_parameters(meta)
+        own = [
+            name
+            for name, schema in meta.parameters.items()
+            if not schema.get("immutable")
+        ]
+        extra = [name for name in runner if name not in meta.parameters]
         raise ParameterError(
             f"unknown parameter(s) {', '.join(map(repr, unknown))} for action "
-            f"'{meta.name}'{hint} (known: {', '.join(sorted(schemas))})"
+            f"'{meta.name}'{hint} (known: {', '.join(own) or 'none'}; runner "
+            f"parameters: {', '.join(extra) or 'none'}; see ./run_action.sh "
+            f"{meta.name} --help)"
         )
     runner = runner_parameters(meta)
     values = {
@@ -284,6 +293,18 @@ def _describe(error: ValidationError) -> str:
         return error.message
     where = f"parameter '{path[0]}'" + "".join(f"[{step!r}]" for step in path[1:])
     hint = ""
+    if (
+        error.validator == "enum"
+        and isinstance(error.instance, str)
+        and error.instance not in error.validator_value
+    ):
+        same = [
+            value
+            for value in error.validator_value
+            if isinstance(value, str) and value.lower() == error.instance.lower()
+        ]
+        if same:
+            hint = f" (values are case-sensitive: write {path[0]}={same[0]})"
     if error.validator == "type" and type(error.instance) in (int, float):
         expected = error.validator_value
         if "boolean" in (expected if isinstance(expected, list) else [expected]):
