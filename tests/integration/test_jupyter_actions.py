@@ -3,11 +3,14 @@ hub (``jupyterhub_server``)."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pytest
+import requests
 from src.workflow_actions import WorkflowActions
 from st2tests.base import BaseActionTestCase
 
@@ -21,8 +24,9 @@ if TYPE_CHECKING:
 pytest_plugins = ["jupyterhub_server"]
 
 
-class JupyterActionsTest(BaseActionTestCase):
-    """Each test runs actions the way StackStorm would, by workflow name."""
+class HubActionCase(BaseActionTestCase):
+    """Runs actions the way StackStorm would, by workflow name, against the session's
+    real hub (helpers only: no tests of its own)."""
 
     action_cls = WorkflowActions
     hub: RunningHub
@@ -58,6 +62,10 @@ class JupyterActionsTest(BaseActionTestCase):
 
     def statuses(self, result: dict[str, Any], key: str = "status") -> dict[str, str]:
         return {row["user"]: row[key] for row in result["users"]}
+
+
+class JupyterActionsTest(HubActionCase):
+    """Each jupyter action end to end."""
 
     def test_prepare_creates_users_and_starts_servers_then_is_idempotent(self) -> None:
         ok, result = self.run_action(
@@ -228,3 +236,118 @@ class JupyterActionsTest(BaseActionTestCase):
         ok, result = self.run_action("jupyter.list_users", jupyter_env="nope")
         assert not ok
         assert "parameter 'jupyter_env'" in result["error"]
+
+
+class JupyterHubFaultsTest(HubActionCase):
+    """Issue 12 item 10 against the real hub: names the hub holds that the pack would
+    not create, a wrong token, and batches through the bounded worker pool."""
+
+    def hub_api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """Call the hub's REST API directly, as an admin (not through the pack)."""
+        return requests.request(
+            method,
+            f"{self.hub.api_url}{path}",
+            headers={"Authorization": f"token {self.hub.admin_token}"},
+            timeout=60,
+            **kwargs,
+        )
+
+    @pytest.mark.fault(10)
+    def test_users_with_names_only_the_hub_accepts_are_found_stopped_deleted(
+        self,
+    ) -> None:
+        names = [f"{self.prefix}+tag@example.org", f"-{self.prefix}"]
+        created = self.hub_api("POST", "/users", json={"usernames": names})
+        assert created.status_code == 201, created.text
+        assert sorted(u["name"] for u in created.json()) == sorted(names)
+
+        refused_ok, refused = self.run_action("jupyter.create_users", users=names)
+        ok_start, started = self.run_action(
+            "jupyter.start_servers", users=names, wait=True
+        )
+        ok_list, listed = self.run_action(
+            "jupyter.list_users", users=[*names, f"{self.prefix}-absent"]
+        )
+        ok_stop, stopped = self.run_action("jupyter.stop_servers", users=names)
+        ok_plan, plan = self.run_action("jupyter.delete_users", user=names[1])
+        ok_del, deleted = self.run_action(
+            "jupyter.delete_users", users=names, dry_run=False
+        )
+
+        assert not refused_ok
+        assert "parameter 'users'" in refused["error"]
+        assert "for a user the pack creates" in refused["error"]
+        assert ok_start, started
+        assert self.statuses(started) == dict.fromkeys(names, "started")
+        assert ok_list, listed
+        assert {u["name"]: u["server"] for u in listed["users"]} == dict.fromkeys(
+            names, "running"
+        )
+        assert listed["not_found"] == [f"{self.prefix}-absent"]
+        assert ok_stop, stopped
+        assert set(self.statuses(stopped).values()) <= {"stopped", "stopping"}
+        assert ok_plan, plan
+        assert self.statuses(plan) == {names[1]: "would_delete"}
+        assert ok_del, deleted
+        assert self.statuses(deleted) == dict.fromkeys(names, "deleted")
+        for name in names:
+            gone = self.hub_api("GET", f"/users/{quote(name, safe='')}")
+            assert gone.status_code == 404, (name, gone.text)
+
+    @pytest.mark.fault(10)
+    def test_a_wrong_token_fails_every_action_naming_env_endpoint_and_cause(
+        self,
+    ) -> None:
+        config = {
+            "jupyter_envs": [
+                {"name": "wrong", "url": self.hub.url, "token": "not-the-token"}
+            ]
+        }
+        calls: dict[str, dict[str, Any]] = {
+            "jupyter.list_users": {},
+            "jupyter.create_users": {"user": self.prefix},
+            "jupyter.delete_users": {"user": self.prefix},
+            "jupyter.start_servers": {"user": self.prefix},
+            "jupyter.stop_servers": {"user": self.prefix},
+            "jupyter.prepare_users": {"user": self.prefix},
+        }
+        for workflow, params in calls.items():
+            action = self.get_action_instance(config=config)
+            ok, result = action.run(workflow=workflow, jupyter_env="wrong", **params)
+            assert ok is False, (workflow, result)
+            assert result["account"] == "wrong", (workflow, result)
+            assert result["endpoint"].startswith(self.hub.url), (workflow, result)
+            assert result["cause"].startswith(
+                "403 Forbidden from JupyterHub: Missing or invalid credentials."
+            ), (workflow, result)
+            assert "does not accept the token of jupyter_env 'wrong'" in (
+                result["cause"]
+            )
+            assert result["error"].startswith("jupyter_env 'wrong': "), result
+            assert "not-the-token" not in json.dumps(result)
+        with self.client() as hub:
+            assert hub.get_user(self.prefix) is None  # nothing was created
+
+    @pytest.mark.fault(10)
+    def test_a_batch_goes_through_the_worker_pool_and_finishes(self) -> None:
+        names = [f"{self.prefix}-{i}" for i in range(12)]
+        pace = {"workers": 4, "deadline": 300}
+        ok_prep, prepared = self.run_action(
+            "jupyter.prepare_users", users=names, **pace
+        )
+        ok_stop, stopped = self.run_action("jupyter.stop_servers", users=names, **pace)
+        ok_del, deleted = self.run_action(
+            "jupyter.delete_users", users=names, dry_run=False, confirm="local", **pace
+        )
+
+        assert ok_prep, prepared
+        assert prepared["summary"] == (
+            "12 users: accounts 12 created; servers 12 started"
+        )
+        assert [r["user"] for r in prepared["users"]] == names  # order kept
+        assert ok_stop, stopped
+        assert set(self.statuses(stopped).values()) <= {"stopped", "stopping"}
+        assert ok_del, deleted
+        assert self.statuses(deleted) == dict.fromkeys(names, "deleted")
+        with self.client() as hub:
+            assert not [u for u in hub.list_users() if u.name in names]

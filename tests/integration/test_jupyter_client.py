@@ -12,6 +12,7 @@ import requests
 from jupyter_api.client import JupyterHubClient, JupyterHubError
 from jupyter_api.environment import JupyterEnv
 from jupyter_api.models import ServerState, StartResult
+from jupyter_api.names import check_hub_name, check_name
 from pack_common import InputError
 from workflows import jupyter
 
@@ -156,3 +157,35 @@ def test_last_activity_null_and_set_through_the_api(
     user = client.get_user(prefix)
     assert user.last_activity is not None
     assert user.last_activity.isoformat() == "2020-01-02T03:04:05+00:00"
+
+
+@pytest.mark.fault(10)
+def test_names_the_hub_stores_round_trip_through_the_quoted_path(
+    client: JupyterHubClient, prefix: str
+) -> None:
+    """Names with characters that mean something in a URL (``+ @ % ? # space``,
+    non-ASCII) are found, changed and deleted by exact name: the client quotes them
+    and the hub (behind its proxy) unquotes them back. The hub accepts every one
+    (``names.check_hub_name`` agrees); the pack would not create any of them."""
+    names = [
+        f"{prefix}+tag@example.org",
+        f"-{prefix}",
+        f"{prefix} space",
+        f"{prefix}%41",
+        f"{prefix}?q=1#f&x",
+        f"ü{prefix}",
+    ]
+    for name in names:
+        assert check_hub_name(name, "users") == name
+        with pytest.raises(InputError):
+            check_name(name, "users")
+    assert sorted(client.create_users(names)) == sorted(names)
+
+    found = {n: client.get_user(n) for n in names}
+    made_admin = client.set_admin(names[0], True)
+    deleted = {n: client.delete_user(n) for n in names}
+
+    assert {n: u.name if u else None for n, u in found.items()} == {n: n for n in names}
+    assert made_admin.name == names[0] and made_admin.admin is True
+    assert deleted == dict.fromkeys(names, True)
+    assert [n for n in names if client.get_user(n) is not None] == []
