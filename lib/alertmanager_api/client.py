@@ -184,5 +184,13 @@ def _message(response: requests.Response) -> str:
     except ValueError:
         return one_line(response.text or response.reason or "", 300)
     if isinstance(body, dict):
-        return one_line(body.get("message") or body.get("error") or body, 300)
+        text = next(
+            (
+                body[k]
+                for k in ("message", "status", "error")
+                if isinstance(body.get(k), str)
+            ),
+            body,
+        )
+        return one_line(text, 300)
     return one_line(body, 300)

@@ -87,6 +87,27 @@ def _build_jupyter_hub(name: str | None, ctx: InjectionContext) -> Any:
     return ctx.cleanup.enter_context(JupyterHubClient(JupyterEnv.from_config(entry)))
 
 
+def _build_alertmanager(name: str | None, ctx: InjectionContext) -> Any:
+    """An Alertmanager client for ``alertmanager_account``, closed after the run."""
+    from alertmanager_api.account import CONFIG_KEY, AlertmanagerAccount
+    from alertmanager_api.client import AlertmanagerClient
+
+    entry = require_named_entry(ctx.config, CONFIG_KEY, name, "alertmanager_account")
+    ctx.injected["alertmanager_account"] = entry.get("name")
+    account = AlertmanagerAccount.from_config(entry)
+    return ctx.cleanup.enter_context(AlertmanagerClient(account))
+
+
+def _build_icinga(name: str | None, ctx: InjectionContext) -> Any:
+    """An Icinga 2 API client for ``icinga_account``, closed after the run."""
+    from icinga_api.account import CONFIG_KEY, IcingaAccount
+    from icinga_api.client import IcingaClient
+
+    entry = require_named_entry(ctx.config, CONFIG_KEY, name, "icinga_account")
+    ctx.injected["icinga_account"] = entry.get("name")
+    return ctx.cleanup.enter_context(IcingaClient(IcingaAccount.from_config(entry)))
+
+
 def _build_store(_: None, ctx: InjectionContext) -> Any:
     """The StackStorm datastore behind the action service, as a key-value store."""
     return ActionServiceStore(ctx.action_service)
@@ -118,6 +139,19 @@ INJECTIONS: dict[str, Injection] = {
             "JupyterHub client for the pack config environment named by "
             "`jupyter_env`",
             _build_jupyter_hub,
+        ),
+        Injection(
+            "alertmanager",
+            "alertmanager_account",
+            "Alertmanager API v2 client for the pack config entry named by "
+            "`alertmanager_account`",
+            _build_alertmanager,
+        ),
+        Injection(
+            "icinga",
+            "icinga_account",
+            "Icinga 2 API client for the pack config entry named by `icinga_account`",
+            _build_icinga,
         ),
         Injection(
             "store",
