@@ -47,6 +47,18 @@ class QuotaService:
     body_key: str
     used_key: str
     microversion: str | None = None
+    #: The service itself refuses (400) a limit below usage unless ``force``.
+    refuses_below_usage: bool = False
+    #: ... and counts reservations as usage (Nova: "already used and reserved").
+    counts_reserved: bool = False
+    #: The service's project name, for messages.
+    api: str = ""
+
+    def minimum(self, value: QuotaValue) -> int:
+        """The lowest limit the service accepts without ``force``: in use, plus
+        reserved for Nova. The pack holds a service that does not check (Cinder
+        unless asked to) to the same rule, so a plan reads the same everywhere."""
+        return value.in_use + (value.reserved if self.counts_reserved else 0)
 
     def available(self, conn: Connection) -> bool:
         """Whether the cloud has this service."""
@@ -64,6 +76,11 @@ SERVICES: dict[str, QuotaService] = {
         "in_use",
         # 2.36 drops the deprecated proxies of network quotas (floating_ips...)
         "2.36",
+        # Nova: "Quota limit 0 for instances must be greater than or equal to
+        # already used and reserved 2" (400) unless force.
+        refuses_below_usage=True,
+        counts_reserved=True,
+        api="Nova",
     ),
     "network": QuotaService(
         "network",
@@ -73,6 +90,10 @@ SERVICES: dict[str, QuotaService] = {
         "/quotas/{project}",
         "quota",
         "used",
+        # Neutron (default since 2025.1): "Quota limit 0 for network must be greater
+        # than or equal to already used 1" (400) unless force; reserved not counted.
+        refuses_below_usage=True,
+        api="Neutron",
     ),
     "volume": QuotaService(
         "volume",
@@ -82,6 +103,7 @@ SERVICES: dict[str, QuotaService] = {
         "/os-quota-sets/{project}",
         "quota_set",
         "in_use",
+        api="Cinder",
     ),
 }
 

@@ -4,7 +4,11 @@ Quotas are given per service with the service's own key names, e.g.
 ``{"compute": {"cores": 20, "ram": 51200}, "network": {"floatingip": 2}}``.
 ``quota.set`` changes only the values given; a service the pack does not know, or
 one the cloud does not have, is skipped with a note; a limit below what the project
-already uses is refused (nothing at all is changed) unless ``force``.
+already uses is refused (nothing at all is changed) unless ``force``. "Uses" is what
+the service itself counts when it refuses such a limit (Nova: in use + reserved,
+Neutron: in use; checked on the devcloud), so a dry run fails exactly where the real
+run would; values are whole numbers from -1 (unlimited) to 2**31-1, the range all
+three APIs accept.
 """
 
 from __future__ import annotations
@@ -136,14 +140,23 @@ def plan_changes(
 def _classify(
     service: str, key: str, existing: QuotaValue, new: int, force: bool
 ) -> QuotaChange:
-    """One requested value against the current limit and usage."""
+    """One requested value against the current limit and usage, as the service
+    itself judges it (``QuotaService.minimum``): what the plan says is what the
+    real request meets."""
+    spec = quota_api.SERVICES[service]
+    minimum = spec.minimum(existing)
     change = QuotaChange(service, key, existing.limit, new, existing.in_use)
     if new == existing.limit:
         change.status = "unchanged"
-    elif new != UNLIMITED and new < existing.in_use:
-        below = f"below current usage {existing.in_use}"
+    elif new != UNLIMITED and new < minimum:
+        counted = f"{minimum} in use"
+        if spec.counts_reserved and existing.reserved:
+            counted += f" and reserved ({existing.in_use} + {existing.reserved})"
+        below = f"{new} is below the {counted}"
+        if spec.refuses_below_usage:
+            below += f"; {spec.api} refuses it unless forced"
         change.status = "forced" if force else "refused"
-        change.reason = below if force else f"{below} (set force=true to allow)"
+        change.reason = below
     return change
 
 
@@ -214,8 +227,11 @@ def apply_request(
         "notes": plan.notes,
     }
     if plan.refused:
-        listed = ", ".join(f"{c.service}.{c.quota}" for c in plan.refused)
-        result["error"] = f"parameter 'force': refused below current usage: {listed}"
+        listed = ", ".join(f"{c.service}.{c.quota} ({c.reason})" for c in plan.refused)
+        result["error"] = (
+            f"parameter 'force': refused below current usage: {listed}; "
+            "set force=true to set them anyway"
+        )
         result["summary"] = "nothing changed: " + result["error"]
         return Failure(result)
     to_apply = plan.to_apply()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
 from openstack.connection import Connection
 from os_fixtures_projects import Act, failed, succeeded
 
@@ -147,3 +148,144 @@ def test_unknown_and_ambiguous_projects_name_the_parameter(
     for pid in (first.id, second.id):
         shown = succeeded(act("quota.show", project=pid))
         assert shown["quotas"]["compute"]["cores"]["limit"] != 1
+
+
+# ----------------------------------------------- dry run = outcome (issue 12, 8)
+@pytest.fixture
+def quota_reset(admin_conn: Connection) -> Iterator[Callable[[str], str]]:
+    """``track(project_id)``: its compute and network quotas are reset to the
+    defaults after the test (before ``project_scrubber`` deletes the project)."""
+    from openstack_api import quotas as quota_api
+
+    tracked: list[str] = []
+    yield lambda pid: tracked.append(pid) or pid
+    for pid in tracked:
+        for service in ("compute", "network"):
+            quota_api.reset_quotas(admin_conn, pid, service)
+
+
+def _put_quota(conn: Connection, service: str, pid: str, values: dict[str, Any]) -> Any:
+    """The service's own answer to a quota update sent without ``force``."""
+    if service == "compute":
+        return conn.compute.put(
+            f"/os-quota-sets/{pid}", json={"quota_set": values}, microversion="2.36"
+        )
+    return conn.network.put(f"/quotas/{pid}", json={"quota": values})
+
+
+@pytest.mark.fault(8)
+def test_dry_run_refuses_exactly_what_neutron_refuses_below_usage(
+    act: Act,
+    admin_conn: Connection,
+    unique_name: Callable[[str], str],
+    project_scrubber: Callable[[str], str],
+    quota_reset: Callable[[str], str],
+) -> None:
+    name = project_scrubber(unique_name("num-quota"))
+    pid = quota_reset(
+        admin_conn.identity.create_project(name=name, domain_id="default").id
+    )
+    admin_conn.network.create_network(name=f"{name}-net", project_id=pid)
+    before = succeeded(act("quota.show", project=pid))["quotas"]
+    assert before["network"]["network"]["in_use"] == 1
+    lowering = {"network": {"network": 0}}
+
+    plan = failed(act("quota.set", project=pid, quotas=lowering))
+    assert plan["dry_run"] is True
+    assert plan["error"].startswith("parameter 'force'")
+    assert (
+        "network.network (0 is below the 1 in use; Neutron refuses it unless forced)"
+        in plan["error"]
+    )
+    # What Neutron itself answers to that request: the refusal the plan predicted.
+    answer = _put_quota(admin_conn, "network", pid, {"network": 0})
+    assert answer.status_code == 400, answer.text
+    assert "already used 1" in answer.text
+
+    real = failed(act("quota.set", project=pid, quotas=lowering, dry_run=False))
+    assert real["error"] == plan["error"] and real["plan"] == plan["plan"]
+    assert succeeded(act("quota.show", project=pid))["quotas"] == before
+
+    at_usage = {"network": {"network": 1}}
+    planned = succeeded(act("quota.set", project=pid, quotas=at_usage))
+    assert [c["status"] for c in planned["plan"]] == ["change"]
+    done = succeeded(act("quota.set", project=pid, quotas=at_usage, dry_run=False))
+    assert done["plan"] == planned["plan"] and done["applied"] == {"network": "set"}
+
+    forced_plan = succeeded(act("quota.set", project=pid, quotas=lowering, force=True))
+    assert [c["status"] for c in forced_plan["plan"]] == ["forced"]
+    forced = succeeded(
+        act("quota.set", project=pid, quotas=lowering, force=True, dry_run=False)
+    )
+    assert forced["plan"] == forced_plan["plan"]
+    shown = succeeded(act("quota.show", project=pid))["quotas"]
+    assert shown["network"]["network"]["limit"] == 0
+
+
+@pytest.mark.fault(8)
+def test_dry_run_refuses_exactly_what_nova_refuses_below_usage(
+    act: Act, admin_conn: Connection, seed: dict[str, Any]
+) -> None:
+    """On the seeded web-shop (its servers use instances and cores); the quota is
+    restored should Nova ever accept the lowering sent to check it."""
+    before = succeeded(act("quota.show", project="web-shop"))
+    pid = before["project"]["id"]
+    instances = before["quotas"]["compute"]["instances"]
+    assert instances["in_use"] >= 1
+    lowering = {"compute": {"instances": instances["in_use"] - 1}}
+    plan = failed(act("quota.set", project="web-shop", quotas=lowering))
+    assert (
+        f"compute.instances ({instances['in_use'] - 1} is below the "
+        f"{instances['in_use']} in use; Nova refuses it unless forced)"
+    ) in plan["error"]
+    try:
+        answer = _put_quota(admin_conn, "compute", pid, lowering["compute"])
+        assert answer.status_code == 400, answer.text
+        assert (
+            f"must be greater than or equal to already used and reserved "
+            f"{instances['in_use']}" in answer.text
+        )
+        real = failed(
+            act("quota.set", project="web-shop", quotas=lowering, dry_run=False)
+        )
+        assert real["error"] == plan["error"]
+    finally:
+        after = succeeded(act("quota.show", project="web-shop"))
+        if after["quotas"]["compute"]["instances"]["limit"] != instances["limit"]:
+            admin_conn.compute.put(
+                f"/os-quota-sets/{pid}",
+                json={"quota_set": {"instances": instances["limit"], "force": True}},
+                microversion="2.36",
+            )
+    assert succeeded(act("quota.show", project="web-shop")) == before
+
+
+@pytest.mark.fault(8)
+@pytest.mark.parametrize(
+    ("service", "key"), [("compute", "cores"), ("network", "port")]
+)
+def test_limits_past_the_apis_maximum_are_refused_by_the_plan_as_by_the_api(
+    act: Act,
+    admin_conn: Connection,
+    unique_name: Callable[[str], str],
+    project_scrubber: Callable[[str], str],
+    quota_reset: Callable[[str], str],
+    service: str,
+    key: str,
+) -> None:
+    name = project_scrubber(unique_name("num-qmax"))
+    pid = quota_reset(
+        admin_conn.identity.create_project(name=name, domain_id="default").id
+    )
+    too_big = {service: {key: 2**31}}
+    plan = failed(act("quota.set", project=pid, quotas=too_big))
+    assert plan["error"] == (
+        f"parameter 'quotas': {service}.{key}: must be a whole number from -1 to "
+        "2147483647 (-1 means unlimited), got 2147483648"
+    )
+    answer = _put_quota(admin_conn, service, pid, {key: 2**31})
+    assert answer.status_code == 400 and "2147483647" in answer.text, answer.text
+    at_max = {service: {key: 2**31 - 1}}
+    planned = succeeded(act("quota.set", project=pid, quotas=at_max))
+    done = succeeded(act("quota.set", project=pid, quotas=at_max, dry_run=False))
+    assert done["plan"] == planned["plan"] and done["applied"] == {service: "set"}

@@ -146,3 +146,52 @@ def test_forced_lowering_asks_nova_and_neutron_to_force() -> None:
         "compute.put": {"quota_set": {"cores": 2, "force": True}},
         "network.put": {"quota": {"floatingip": 0, "force": True}},
     }
+
+
+@pytest.mark.fault(8)
+def test_plan_judges_usage_as_each_service_does() -> None:
+    """Nova refuses below in use + reserved, Neutron below in use (reserved not
+    counted): the plan refuses exactly those, naming the quota and the usage."""
+    current = {
+        "compute": {"cores": QuotaValue(limit=20, in_use=4, reserved=2)},
+        "network": {"port": QuotaValue(limit=50, in_use=4, reserved=2)},
+    }
+    request = {"compute": {"cores": 5}, "network": {"port": 4}}
+    plan = quota.plan_changes(request, current, ["compute", "network"], force=False)
+    assert [(c.quota, c.status, c.reason) for c in plan.changes] == [
+        (
+            "cores",
+            "refused",
+            "5 is below the 6 in use and reserved (4 + 2); "
+            "Nova refuses it unless forced",
+        ),
+        ("port", "change", ""),
+    ]
+    lower = quota.plan_changes(
+        {"network": {"port": 3}}, current, ["network"], force=False
+    )
+    assert lower.refused[0].reason == (
+        "3 is below the 4 in use; Neutron refuses it unless forced"
+    )
+
+
+@pytest.mark.fault(8)
+def test_a_refused_dry_run_fails_with_the_real_runs_error() -> None:
+    conns = [FakeConn(), FakeConn()]
+    outcomes = [
+        quota.set_limits(
+            conn,  # type: ignore[arg-type]
+            "web",
+            {"compute": {"instances": 1}},
+            dry_run=dry_run,
+        )
+        for conn, dry_run in zip(conns, (True, False), strict=True)
+    ]
+    assert [c.mutations for c in conns] == [[], []]
+    assert all(isinstance(o, Failure) for o in outcomes)
+    plan, real = (o.result for o in outcomes)  # type: ignore[union-attr]
+    assert plan["error"] == real["error"] and plan["plan"] == real["plan"]
+    assert plan["error"].startswith(
+        "parameter 'force': refused below current usage: compute.instances (1 is "
+        "below the "
+    )
