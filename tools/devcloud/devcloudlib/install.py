@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from .progress import say
-from .state import APT_PACKAGES, PIP_PACKAGES, TOOL_DIR, State
+from .state import APT_PACKAGES, MAIL_PACKAGE, PIP_PACKAGES, TOOL_DIR, State
 
 #: Programs the devcloud runs from the Debian packages.
 REQUIRED_PROGRAMS = {
@@ -115,6 +115,18 @@ def ensure_venv(state: State) -> None:
         _pip_install(state, *PIP_PACKAGES)
         marker.write_text(wanted)
     ensure_ml2_driver(state)
+    ensure_mail_package(state)
+
+
+def ensure_mail_package(state: State) -> None:
+    """pip-install the mail catcher's SMTP library into the services virtualenv
+    (once: a marker records the pinned release)."""
+    marker = state.venv / "devcloud-mail.txt"
+    if marker.exists() and marker.read_text() == MAIL_PACKAGE + "\n":
+        return
+    say(f"installing {MAIL_PACKAGE} (the mail catcher) into the services virtualenv")
+    _pip_install(state, MAIL_PACKAGE)
+    marker.write_text(MAIL_PACKAGE + "\n")
 
 
 def ensure_ml2_driver(state: State) -> None:

@@ -13,6 +13,9 @@ from .services import Service, all_services
 from .state import TOOL_DIR, State
 
 INFRA = ["epmd", "mariadb", "rabbitmq"]
+#: Started by ``up`` after the cloud and listed by ``status``, but the cloud works
+#: without them: a failure to start one is a warning, and ``seed`` does not need them.
+AUXILIARY = ["mailcatcher"]
 #: Exit status of ``cloud_setup.py wait-computes`` when discover_hosts is needed.
 NOT_MAPPED = 3
 
@@ -72,12 +75,42 @@ def cloud_setup(state: State, step: str, ok_codes: tuple[int, ...] = (0,)) -> in
     )
 
 
+def cloud_services(state: State) -> list[Service]:
+    """The processes of the cloud itself (all but the auxiliary ones)."""
+    return [s for s in all_services(state) if s.name not in AUXILIARY]
+
+
+def start_auxiliary(state: State) -> list[str]:
+    """Start the auxiliary services that are not running (the mail catcher); one
+    that cannot start is reported as a warning. Returns the names left stopped."""
+    left = []
+    for service in all_services(state):
+        if service.name not in AUXILIARY or service.healthy(state):
+            continue
+        if service.port and procs.tcp_open(service.port):
+            say(
+                f"warning: {service.name} not started: port {service.port} is in use "
+                "by another process (one started by hand?)"
+            )
+            left.append(service.name)
+            continue
+        try:
+            if service.name == "mailcatcher":
+                install.ensure_mail_package(state)
+            start_and_wait(state, [service], timeout=60)
+        except (StartError, subprocess.CalledProcessError, OSError) as error:
+            say(f"warning: {service.name} not started: {error}")
+            left.append(service.name)
+    return left
+
+
 def up(state: State) -> int:
     """Install what is missing, initialise on first run, start everything."""
     services = {s.name: s for s in all_services(state)}
     if state.initialised_marker.exists() and all(
-        s.healthy(state) for s in services.values()
+        s.healthy(state) for s in cloud_services(state)
     ):
+        start_auxiliary(state)
         write_outputs(state)
         say(f"devcloud is already up (state {state.root})")
         return 0
@@ -100,7 +133,11 @@ def up(state: State) -> int:
     if fresh:
         say("creating service users, catalog and the ordinary user")
         cloud_setup(state, "catalog")
-    rest = [s for name, s in services.items() if name not in [*INFRA, "keystone"]]
+    rest = [
+        s
+        for name, s in services.items()
+        if name not in [*INFRA, "keystone", *AUXILIARY]
+    ]
     start_and_wait(state, rest)
     say("waiting for the fake compute hosts to register")
     if cloud_setup(state, "wait-computes", ok_codes=(0, NOT_MAPPED)) == NOT_MAPPED:
@@ -109,6 +146,7 @@ def up(state: State) -> int:
         cloud_setup(state, "wait-hypervisors")
     if fresh:
         state.initialised_marker.write_text(time.ctime() + "\n")
+    start_auxiliary(state)
     clouds, config = write_outputs(state)
     say(f"phase start done in {time.monotonic() - mark:.1f} s")
     say(f"devcloud is up: OS_CLIENT_CONFIG_FILE={clouds} OPENSTACK_OPS_CONFIG={config}")
@@ -130,9 +168,10 @@ def down(state: State) -> int:
 
 
 def all_healthy(state: State) -> bool:
-    """Whether the devcloud is initialised and every service is healthy."""
+    """Whether the devcloud is initialised and every process of the cloud is healthy
+    (what ``seed`` needs; the mail catcher is not part of it)."""
     return state.initialised_marker.exists() and all(
-        s.healthy(state) for s in all_services(state)
+        s.healthy(state) for s in cloud_services(state)
     )
 
 

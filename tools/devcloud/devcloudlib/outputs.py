@@ -21,6 +21,12 @@ USER_CLOUD = "devcloud-user"
 SMTP_ACCOUNT = "devcloud-mail"
 #: Name of the protected project the seed creates (see seed_data.py).
 SEEDED_PROTECTED_PROJECT = "ops-infra"
+#: Networks the seed creates (seed_data.NETWORKS): the flat external network routers
+#: get their gateway on, and the network shared with network=internal projects.
+SEEDED_EXTERNAL_NETWORK = "ext-net"
+SEEDED_INTERNAL_NETWORK = "shared-net"
+#: Where the operators' reports go: the mail catcher stores them (devcloud up).
+OPS_EMAIL = "ops-team@devcloud.test"
 
 
 def _scalar(value: object) -> str:
@@ -126,6 +132,14 @@ def pack_config(state: State) -> dict[str, object]:
         ],
         "jupyter_envs": [],
         "protected_projects": ["admin", "service", SEEDED_PROTECTED_PROJECT],
+        "ops_email": [OPS_EMAIL],
+        "project_networks": {
+            "external_network": SEEDED_EXTERNAL_NETWORK,
+            "internal_network": SEEDED_INTERNAL_NETWORK,
+            # Inside no seeded subnet (ext-net 203.0.113.0/24, shared-net 10.10.0.0/24).
+            "cidr": "192.168.0.0/24",
+            "dns_nameservers": [],
+        },
     }
 
 

@@ -143,6 +143,23 @@ def nova_cmd(state: State, name: str, program: str, config: Path) -> Service:
     return Service(name, [str(state.bin(program)), f"--config-file={config}"])
 
 
+def mailcatcher(state: State) -> Service:
+    """The SMTP sink the devcloud pack config's ``devcloud-mail`` account points at:
+    every message stored as a .eml file under ``$STATE/mail`` (``mailcatcher.py``)."""
+    return Service(
+        "mailcatcher",
+        [
+            str(state.python),
+            str(TOOL_DIR / "mailcatcher.py"),
+            "--port",
+            str(PORTS["mailcatcher"]),
+            "--dir",
+            str(state.mail),
+        ],
+        port=PORTS["mailcatcher"],
+    )
+
+
 def all_services(state: State) -> list[Service]:
     """Every process, in start order (stop runs in reverse)."""
     etc = state.etc
@@ -191,6 +208,7 @@ def all_services(state: State) -> list[Service]:
     for host in COMPUTE_HOSTS:
         config = etc / "nova" / f"nova-compute-{host}.conf"
         services.append(nova_cmd(state, f"nova-compute-{host}", "nova-compute", config))
+    services.append(mailcatcher(state))
     return services
 
 

@@ -24,6 +24,9 @@ PIP_PACKAGES = [
     "gunicorn==27.0.1",
     "pymysql==1.2.4",
 ]
+#: The mail catcher's SMTP server library: installed into the services virtualenv
+#: on its own (a change here does not rebuild the OpenStack releases above).
+MAIL_PACKAGE = "aiosmtpd==1.4.6"
 APT_PACKAGES = ["mariadb-server", "rabbitmq-server"]
 
 PORTS = {
@@ -103,6 +106,11 @@ class State:
     def data(self) -> Path:
         """Databases, keys, images and other persistent data."""
         return self.root / "data"
+
+    @property
+    def mail(self) -> Path:
+        """Where the mail catcher stores each message as a .eml file."""
+        return self.root / "mail"
 
     @property
     def initialised_marker(self) -> Path:
