@@ -51,6 +51,23 @@ SAMPLES: dict[str, dict[str, Any]] = {
             }
         ]
     },
+    "ops_audit_summary": {
+        "summary": "1 finding(s) in 1 audit(s)",
+        "total": 1,
+        "items": [
+            {
+                "name": "audit.ports.orphaned",
+                "audit": "audit.ports.orphaned",
+                "count": 1,
+                "summary": "1 orphaned port(s)",
+                "columns": ["id", "name"],
+                "rows": [["p-1", "<lost>"]],
+                "lines": ["id=p-1, name=<lost>"],
+                "more": 0,
+                "error": "",
+            }
+        ],
+    },
 }
 
 
