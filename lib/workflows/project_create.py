@@ -28,7 +28,7 @@ from typing import Any
 
 from openstack.connection import Connection
 
-from openstack_api import identity, networking, projects
+from openstack_api import identity, networking, projects, reconcile
 from openstack_api import quotas as quota_api
 from pack_common import ConfigError, InputError
 from workflows.project_settings import NETWORKS_KEY, ROLES_KEY, ProjectSettings
@@ -295,6 +295,11 @@ def _reported(created: Any, notes: list[str]) -> dict[str, Any]:
     return reported
 
 
+def _settled(what: str, error: BaseException) -> str:
+    """The note of a change whose reply was lost but which is in place."""
+    return f"{what}: the reply was lost ({reconcile.describe(error)}) but it is set"
+
+
 def _project_step(
     conn: Connection, request: ProjectRequest, resolved: Resolved
 ) -> Step:
@@ -359,6 +364,10 @@ def _remove_project(conn: Connection, project_id: str) -> dict[str, Any]:
     return reported
 
 
+class GrantNotApplied(RuntimeError):
+    """A role grant Keystone did not carry out (openstacksdk raised nothing)."""
+
+
 class RollbackIncomplete(RuntimeError):
     """The rollback could not remove everything the run made; the message lists
     what is left, with ids."""
@@ -367,8 +376,19 @@ class RollbackIncomplete(RuntimeError):
 def _quota_step(conn: Connection, service: str, values: dict[str, int]) -> Step:
     """Set one service's quotas (undo: back to the defaults)."""
 
-    def run(state: State) -> None:
-        quota_api.update_quotas(conn, state["project_id"], service, values)
+    def run(state: State) -> dict[str, Any] | None:
+        try:
+            quota_api.update_quotas(conn, state["project_id"], service, values)
+        except Exception as error:
+            # a PUT is retried by the session; when every reply was lost, the
+            # quotas read back tell whether it was carried out
+            if reconcile.refused(error):
+                raise
+            now = quota_api.get_quotas(conn, state["project_id"], service)
+            if any(k not in now or now[k].limit != v for k, v in values.items()):
+                raise
+            return {"reconciled": [_settled(f"{service} quotas", error)]}
+        return None
 
     def undo(state: State) -> None:
         quota_api.reset_quotas(conn, state["project_id"], service)
@@ -490,8 +510,27 @@ def _security_group_step(conn: Connection, spec: networking.SecurityGroupSpec) -
 def _grant_step(conn: Connection, user: Any, role: Any) -> Step:
     """Grant ``role`` on the new project to ``user``."""
 
-    def run(state: State) -> None:
-        identity.grant_user_role(conn, state["project_id"], user.id, role.id)
+    def run(state: State) -> dict[str, Any] | None:
+        try:
+            identity.grant_user_role(conn, state["project_id"], user.id, role.id)
+        except Exception as error:
+            # a PUT is retried by the session; when every reply was lost, the
+            # assignment tells whether it was carried out
+            held = not reconcile.refused(error) and identity.user_has_role(
+                conn, state["project_id"], user.id, role.id
+            )
+            if not held:
+                raise
+            return {"reconciled": [_settled(f"role {role.name} of {user.name}", error)]}
+        # openstacksdk answers a failed grant (e.g. a 503) with False, not an error:
+        # the assignment is read back so a grant that did not happen fails the step
+        if not identity.user_has_role(conn, state["project_id"], user.id, role.id):
+            raise GrantNotApplied(
+                f"role {role.name!r} of user {user.name!r} on project "
+                f"{state['project_id']}: Keystone did not apply the grant (the "
+                "assignment is not there after it)"
+            )
+        return None
 
     def undo(state: State) -> None:
         identity.revoke_user_role(conn, state["project_id"], user.id, role.id)
