@@ -19,7 +19,7 @@ unreachable owner, fails the execution.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -303,7 +303,25 @@ def _result(
         "unreachable": plan.unreachable,
         "sample": sample,
     }
+    hint = scope_hint(plan.spec.inputs, plan.targets)
+    if hint:
+        result["hint"] = hint
     return result
+
+
+def scope_hint(inputs: Mapping[str, Any], targets: int) -> str:
+    """The hint of a campaign that found nothing while it searched only the cloud
+    account's own project (neither ``all_projects`` nor ``from_projects`` given);
+    empty otherwise."""
+    if targets or "all_projects" not in inputs:
+        return ""
+    if inputs.get("all_projects") or inputs.get("from_projects"):
+        return ""
+    return (
+        "the search covered only the cloud account's own project: set "
+        "all_projects=true to search every project, or from_projects=NAME,... "
+        "for some"
+    )
 
 
 def _unreachable_note(plan: CampaignPlan) -> str:
@@ -357,6 +375,8 @@ def run_campaign(
             f"{plan.campaign_id}) about {plan.targets} item(s); nothing was sent"
             f"{unreachable}"
         )
+        hint = scope_hint(plan.spec.inputs, plan.targets)
+        summary += f" ({hint})" if hint else ""
         return _result(plan, smtp_account, summary)
     batch: BatchResult | None = None
     if pending:
@@ -390,6 +410,8 @@ def run_campaign(
     if failed:
         summary += f": {failed[0].recipient}: {failed[0].error}"
     summary += unreachable
+    hint = scope_hint(plan.spec.inputs, plan.targets)
+    summary += f" ({hint})" if hint else ""
     result = _result(plan, smtp_account, summary)
     if batch is not None:
         result["connections_opened"] = batch.connections_opened

@@ -94,6 +94,7 @@ def run_campaign(
         outcome = action.run(**values)
         return outcome if isinstance(outcome, tuple) else (True, outcome)
 
+    run.config = config  # type: ignore[attr-defined]  # tests may change keys
     return run
 
 
@@ -276,12 +277,47 @@ def test_ops_down_disabled_hypervisors(
     assert row["disabled_reason"] == seed_data.DISABLED_REASON
     [got] = smtp.messages
     assert seed_data.DISABLED_REASON in got.message.get_body(("plain",)).get_content()
-    # without to_addresses the report goes to the pack config's ops_email
+    # without to_addresses the report goes to the pack config's ops_email (the
+    # devcloud's config has one) ...
+    config = run_campaign.config  # type: ignore[attr-defined]
+    config["ops_email"] = ["ops-team@devcloud.test"]
     ok, result = run_campaign(
         "email.ops.down.disabled.hypervisors", hypervisor_names=names
     )
     assert ok, result
-    assert result["recipients"][0]["to"] == [FALLBACK]  # no ops_email configured
+    assert result["recipients"][0]["to"] == ["ops-team@devcloud.test"]
+    # ... and with none configured to campaign_fallback_email
+    config["ops_email"] = []
+    ok, result = run_campaign(
+        "email.ops.down.disabled.hypervisors", hypervisor_names=names
+    )
+    assert ok, result
+    assert result["recipients"][0]["to"] == [FALLBACK]
+
+
+@pytest.mark.fault(9)
+def test_nothing_found_in_the_accounts_project_hints_at_the_scope(
+    run_campaign: RunAction, smtp: SMTPTestServer
+) -> None:
+    """As admin without all_projects the search covers the admin project only,
+    where no server has been shut off for a day: "0 recipients" comes with a hint
+    saying so; with all_projects the seeded servers are found, with no hint, and
+    the subjects say "1 day" (not "1 days")."""
+    ok, narrow = run_campaign("email.users.with.shutoff.vms", days_threshold=1)
+    assert ok, narrow
+    assert narrow["counts"]["recipients"] == 0
+    assert "only the cloud account's own project" in narrow["hint"]
+    assert "all_projects=true" in narrow["summary"]
+    ok, wide = run_campaign(
+        "email.users.with.shutoff.vms", days_threshold=1, all_projects=True
+    )
+    assert ok, wide
+    assert wide["counts"]["recipients"] > 0
+    assert "hint" not in wide
+    assert wide["recipients"]
+    for line in wide["recipients"]:
+        assert line["subject"].endswith("shut off for over 1 day"), line["subject"]
+    assert smtp.messages == []
 
 
 def test_connection_dropped_at_k_of_m_then_rerun_sends_the_rest(
