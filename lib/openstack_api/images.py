@@ -50,9 +50,11 @@ def membership(conn: Connection, image: Any, project_id: str) -> Membership | No
     return None
 
 
-def set_visibility(conn: Connection, image_id: str, visibility: str) -> None:
-    """Change the image's visibility (e.g. private -> shared before adding members)."""
-    conn.image.update_image(image_id, visibility=visibility)
+def set_visibility(conn: Connection, image_id: str, visibility: str) -> str:
+    """Change the image's visibility (e.g. private -> shared before adding members);
+    the visibility Glance reports afterwards."""
+    updated = conn.image.update_image(image_id, visibility=visibility)
+    return str(getattr(updated, "visibility", None) or visibility)
 
 
 def add_member(conn: Connection, image_id: str, project_id: str) -> None:

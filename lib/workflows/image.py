@@ -33,7 +33,10 @@ def share_to_project(
     """Share ``image`` with ``project`` and accept the membership for it.
 
     Steps (each only when needed, so a re-run changes nothing): set visibility
-    ``shared`` on a private image, add the project as a member, accept it.
+    ``shared`` on a private image, add the project as a member, accept it. The
+    result's ``image.visibility`` is the image's visibility after the run (with
+    ``previous_visibility`` when the run changed it); a dry run changes nothing,
+    so it is the current one and ``steps`` says what would change.
     """
     img, proj = _refs(conn, image, project)
     if img.visibility not in SHAREABLE:
@@ -63,7 +66,10 @@ def share_to_project(
     try:
         for step in steps:
             if step == "set_visibility_shared":
-                images_api.set_visibility(conn, img.id, "shared")
+                visibility = images_api.set_visibility(conn, img.id, "shared")
+                result["image"].update(
+                    visibility=visibility, previous_visibility=img.visibility
+                )
             elif step == "add_member":
                 images_api.add_member(conn, img.id, proj.id)
             else:
@@ -74,6 +80,8 @@ def share_to_project(
         return Failure(result)
     fresh = images_api.find_image(conn, "image", img.id)
     now = images_api.membership(conn, fresh, proj.id)
+    # What the image is now (Glance's answer), not what it was before the run.
+    result["image"]["visibility"] = fresh.visibility
     result.update(done=done, member_status=now.status if now else None)
     return result
 

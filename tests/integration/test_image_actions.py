@@ -6,6 +6,7 @@ user's project; the user's own connection must then see it (and not after unshar
 
 from __future__ import annotations
 
+import pytest
 from openstack.connection import Connection
 
 pytest_plugins = ["os_fixtures_compute"]
@@ -98,3 +99,37 @@ def test_share_refusals_name_the_parameter(
     assert not ok and "parameter 'image'" in result["error"]
     assert admin_conn.image.get_image(public).visibility == "public"
     assert list(admin_conn.image.members(shared)) == []
+
+
+@pytest.mark.fault(9)
+def test_share_reports_the_visibility_after_the_change(
+    run_action, admin_conn: Connection, user_conn: Connection, unique_name, cleanup
+):
+    """A private image shared for real is reported ``shared`` (what Glance says
+    now), with ``previous_visibility`` private; the dry run changed nothing and
+    reports the current visibility."""
+    image = admin_conn.image.create_image(
+        name=unique_name("vis"),
+        disk_format="raw",
+        container_format="bare",
+        visibility="private",
+        data=RAW,
+    )
+    cleanup(admin_conn.image.delete_image, image)
+    project = user_conn.current_project_id
+    ok, plan = run_action("image.share.to.project", image=image.id, project=project)
+    assert ok, plan
+    assert plan["image"]["visibility"] == "private"
+    assert "previous_visibility" not in plan["image"]
+    ok, result = run_action(
+        "image.share.to.project", image=image.id, project=project, dry_run=False
+    )
+    assert ok, result
+    assert admin_conn.image.get_image(image.id).visibility == "shared"
+    assert result["image"]["visibility"] == "shared"
+    assert result["image"]["previous_visibility"] == "private"
+    ok, again = run_action(
+        "image.share.to.project", image=image.id, project=project, dry_run=False
+    )
+    assert ok and again["image"]["visibility"] == "shared"
+    assert "previous_visibility" not in again["image"]
