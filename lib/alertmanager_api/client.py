@@ -107,7 +107,12 @@ class AlertmanagerClient:
         for attempt in range(attempts):
             try:
                 response = self._session.request(
-                    method, url, timeout=self.account.timeout, **kw
+                    method,
+                    url,
+                    timeout=self.account.timeout,
+                    # per request: a session's verify loses to REQUESTS_CA_BUNDLE
+                    verify=self.account.tls_verify,
+                    **kw,
                 )
                 break
             except requests.Timeout as exc:

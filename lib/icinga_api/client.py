@@ -110,6 +110,8 @@ class IcingaClient:
                     "POST" if query else method,
                     url,
                     timeout=self.account.timeout,
+                    # per request: a session's verify loses to REQUESTS_CA_BUNDLE
+                    verify=self.account.tls_verify,
                     headers=headers,
                     **kw,
                 )
@@ -176,7 +178,20 @@ class IcingaClient:
             "comment": comment,
             "all_services": all_services,
         }
-        answer = self.request("POST", "/actions/schedule-downtime", json=body).json()
+        path = "/actions/schedule-downtime"
+        response = self.request("POST", path, (200, 404), json=body)
+        if response.status_code == 404:
+            # Icinga filters actions by the user's permissions: a user without
+            # actions/schedule-downtime sees "No objects found", like an unknown host.
+            raise IcingaError(
+                self.account.name,
+                f"POST /v1{path}",
+                404,
+                f"{_message(response)} (the host {host_name!r} is unknown to Icinga, "
+                "or the API user lacks the permission actions/schedule-downtime)",
+                f"{self.account.url}/v1{path}",
+            )
+        answer = response.json()
         names: list[str] = []
         for result in answer.get("results", []):
             if int(float(result.get("code", 0))) != 200:

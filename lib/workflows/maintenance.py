@@ -192,10 +192,10 @@ def _lookup(conn: Connection, hypervisor: str) -> tuple[hyp_api.Hypervisor, Any]
 def _preflight(
     alertmanager: AlertmanagerClient, icinga: IcingaClient, icinga_host: str
 ) -> dict[str, Any]:
-    """Ask both monitoring services whether they answer and Icinga whether it
-    knows the host; raises their errors (nothing has changed yet)."""
+    """Ask both monitoring services whether they answer (Alertmanager its status,
+    Icinga whether it knows the host: that proves the API user can log in too);
+    raises their errors (nothing has changed yet)."""
     status = alertmanager.status()
-    icinga.status()
     if not icinga.host_exists(icinga_host):
         raise InputError(
             "hypervisor", f"Icinga ({icinga.account.name}) has no host {icinga_host!r}"
