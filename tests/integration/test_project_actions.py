@@ -7,10 +7,12 @@ Seeded projects are only read (the refusal tests check they are left untouched).
 from __future__ import annotations
 
 import copy
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from openstack import exceptions
 from openstack.connection import Connection
 from os_fixtures_projects import Act, failed, succeeded
 
@@ -462,3 +464,120 @@ def test_child_immutable_project_and_parent_with_children_are_refused(
     assert child in has_children["error"]
     assert find_project(admin_conn, child) is not None
     assert find_project(admin_conn, parent) is not None
+
+
+# --- dry run = outcome (issue 12 item 8) ----------------------------------------------
+
+
+def neutron_attaches(conn: Connection, external_id: str, cidr: str, name: str) -> bool:
+    """Whether Neutron itself attaches a subnet of ``cidr`` to a router with its
+    gateway on the external network (what project.create's real run does); every
+    object made here is removed again."""
+    network = conn.network.create_network(name=name)
+    router = None
+    try:
+        subnet = conn.network.create_subnet(
+            name=name, network_id=network.id, cidr=cidr, ip_version=4
+        )
+        router = conn.network.create_router(
+            name=name, external_gateway_info={"network_id": external_id}
+        )
+        try:
+            conn.network.add_interface_to_router(router, subnet.id)
+        except exceptions.BadRequestException:
+            return False
+        return True
+    finally:
+        if router is not None:
+            networking.delete_router(conn, router.id)
+        networking.delete_network(conn, network.id)
+
+
+@pytest.mark.fault(8)
+@pytest.mark.parametrize("where", ["inside", "around", "outside"])
+def test_the_dry_run_refuses_the_cidr_exactly_when_neutron_would(
+    act: Act,
+    admin_conn: Connection,
+    seed: dict[str, Any],
+    unique_name: Callable[[str], str],
+    project_scrubber: Callable[[str], str],
+    where: str,
+) -> None:
+    """``cidr`` inside (or around) the external network's subnet: the dry run and the
+    real run refuse it naming ``cidr`` and change nothing, because Neutron would
+    refuse the router interface; outside it, both the dry run and Neutron accept."""
+    external_id = seed["networks"]["ext-net"]
+    ext_subnet = admin_conn.network.get_subnet(seed["subnets"]["ext-subnet"])
+    ext = ipaddress.ip_network(ext_subnet.cidr)
+    cidr = {
+        "inside": str(next(ext.subnets(new_prefix=ext.prefixlen + 2))),
+        "around": str(ext.supernet(new_prefix=ext.prefixlen - 4)),
+        "outside": "10.79.0.0/24",
+    }[where]
+    name = project_scrubber(unique_name("overlap"))
+    expected = neutron_attaches(admin_conn, external_id, cidr, unique_name("probe"))
+    assert expected is (where == "outside")
+
+    params = {"name": name, "network": "external", "cidr": cidr}
+    planned = act("project.create", **params)
+    if expected:
+        assert succeeded(planned)["plan"]
+        return
+    for outcome in (planned, act("project.create", dry_run=False, **params)):
+        error = failed(outcome)["error"]
+        assert error.startswith("parameter 'cidr'"), error
+        assert ext_subnet.id in error and ext_subnet.cidr in error
+    assert find_project(admin_conn, name) is None
+    assert list(admin_conn.network.networks(name=f"{name}-net")) == []
+    assert list(admin_conn.network.routers(name=f"{name}-router")) == []
+
+
+@pytest.mark.fault(8)
+def test_the_dry_run_refuses_a_name_taken_in_the_domain(
+    act: Act, admin_conn: Connection, seed: dict[str, Any]
+) -> None:
+    before = [p.id for p in admin_conn.identity.projects(name="web-shop")]
+    for dry_run in (True, False):
+        result = failed(act("project.create", name="web-shop", dry_run=dry_run))
+        assert result["error"].startswith("parameter 'name'"), result
+        assert "already exists" in result["error"]
+    assert [p.id for p in admin_conn.identity.projects(name="web-shop")] == before
+
+
+@pytest.mark.fault(8)
+def test_a_good_dry_runs_plan_is_what_the_real_run_creates(
+    act: Act,
+    admin_conn: Connection,
+    ops_config: dict[str, Any],
+    unique_name: Callable[[str], str],
+    project_scrubber: Callable[[str], str],
+) -> None:
+    config = copy.deepcopy(ops_config)
+    config["project_networks"] = {
+        "default_security_groups": [
+            {"name": "ssh", "rules": [{"protocol": "tcp", "port_range_min": 22}]}
+        ]
+    }
+    name = project_scrubber(unique_name("plan"))
+    params = {
+        "name": name,
+        "network": "external",
+        "cidr": "10.81.0.0/24",
+        "dns_nameservers": ["192.0.2.53"],
+        "members": ["alice"],
+        "quotas": {"compute": {"instances": 4}},
+    }
+    plan = succeeded(act("project.create", config=config, **params))["plan"]
+    done = succeeded(act("project.create", config=config, dry_run=False, **params))
+    assert len(done["done"]) == len(plan)
+    for planned, made in zip(plan, done["done"], strict=True):
+        assert planned.items() <= made.items(), (planned, made)
+        assert "reconciled" not in made
+    pid = done["project_id"]
+    ids = {d["action"]: d.get("id") for d in done["done"]}
+    subnet = admin_conn.network.get_subnet(ids["create subnet"])
+    assert subnet.cidr == "10.81.0.0/24" and subnet.dns_nameservers == ["192.0.2.53"]
+    assert admin_conn.network.get_router(ids["create router"]).project_id == pid
+    assert [n.id for n in admin_conn.network.networks(project_id=pid)] == [
+        ids["create network"]
+    ]
