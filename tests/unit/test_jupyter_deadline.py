@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -37,7 +37,7 @@ class StatefulHub(FaultyHub):
     ``POST/DELETE /users/{u}/server``, ``POST /users``. Servers of ``slow`` users
     stay pending (202) until ``release()``."""
 
-    def __init__(self, running: list[str] = (), slow: bool = False) -> None:  # type: ignore[assignment]
+    def __init__(self, running: Sequence[str] = (), slow: bool = False) -> None:
         super().__init__()
         self.servers: dict[str, str | None] = {n: "running" for n in running}
         self.slow = slow
