@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from keystoneauth1 import exceptions as ks_exceptions
 from openstack.connection import Connection
 
 from openstack_api.lookup import find_one, not_found_as_none
+from pack_common import InputError
 
 LOG = logging.getLogger(__name__)
 
@@ -209,3 +211,35 @@ def find_network(conn: Connection, parameter: str, identifier: str) -> Any:
         lambda name: conn.network.networks(name=name),
         describe=lambda n: f"project {n.project_id}",
     )
+
+
+def connection_in_project(
+    conn: Connection, project: Any, parameter: str = "project"
+) -> Connection:
+    """A connection with ``conn``'s credentials scoped to ``project`` (a Keystone
+    project): what it creates belongs to that project (Nova takes a server's project
+    from the token; its API has no project argument).
+
+    Keystone issues a token scoped to a project only to a user holding a role on it
+    (an admin's role on its own project is not enough): without one, an
+    ``InputError`` naming ``parameter`` says so and how to grant one. The new
+    connection keeps ``conn``'s session class (so its retry rules), timeouts and
+    TLS settings; the caller closes it.
+    """
+    scoped = conn.connect_as(project_id=project.id, project_domain_id=project.domain_id)
+    # connect_as builds a plain session; keep the pack's (only idempotent retries).
+    scoped.config.set_session_constructor(type(conn.session))
+    try:
+        scoped.session.get_token()
+    except ks_exceptions.Unauthorized:
+        scoped.close()
+        user = (conn.config.auth or {}).get("username") or conn.current_user_id
+        raise InputError(
+            parameter,
+            f"the cloud account's user {user!r} holds no role on project "
+            f"{project.name!r}, so Keystone gives it no token there to create the "
+            f"server with; grant one first (./run_action.sh project.add.user.with.role "
+            f"project={project.name} users={user} role=member dry_run=false) or use "
+            "an account of that project",
+        ) from None
+    return scoped

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import re
 import time
+import unicodedata
 from typing import Any
 
 from openstack.connection import Connection
 
-from openstack_api import compute_services, images, migrations
+from openstack_api import compute_services, identity, images, migrations
 from openstack_api import flavors as flavors_api
 from openstack_api import servers as servers_api
 from openstack_api.hypervisors import Hypervisor, find_hypervisor, list_hypervisors
@@ -50,6 +51,37 @@ def show(conn: Connection, server: str) -> dict[str, Any]:
     return {**found.as_dict(), "migrations": history}
 
 
+#: Unicode categories refused in server names: controls (newline, tab, escape, DEL,
+#: C1), line and paragraph separators. Nova stores them, but they break logs, CSV,
+#: shells and terminals that later show the name.
+_BAD_NAME_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+#: Bidirectional overrides and isolates, which make a name display as another.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: Nova's limit on a server name.
+MAX_NAME_LENGTH = 255
+
+
+def check_server_name(value: Any, parameter: str = "name") -> str:
+    """A new server's name, stripped of surrounding spaces: 1 to 255 characters
+    and no control character (checked before stripping, so a trailing newline is
+    refused too)."""
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(parameter, "a server name is required")
+    for char in value:
+        if unicodedata.category(char) in _BAD_NAME_CATEGORIES or char in _BIDI_CONTROLS:
+            raise InputError(
+                parameter,
+                f"{value!r} contains the control character U+{ord(char):04X}: names "
+                "may not contain control characters (newline, tab, escape, DEL...)",
+            )
+    name = value.strip()
+    if len(name) > MAX_NAME_LENGTH:
+        raise InputError(
+            parameter, f"{len(name)} characters: Nova allows {MAX_NAME_LENGTH}"
+        )
+    return name
+
+
 def create(
     conn: Connection,
     name: str,
@@ -57,6 +89,7 @@ def create(
     image: str,
     network: str | None = None,
     hypervisor: str | None = None,
+    project: str | None = None,
     dry_run: bool = True,
     wait_seconds: int = 300,
 ) -> dict[str, Any] | Failure:
@@ -65,13 +98,63 @@ def create(
     Used to test a hypervisor: ``hypervisor`` pins the server to that host (through
     ``<zone>:<host>``); the host must be enabled and up (Placement offers no
     disabled host to the scheduler, not even for a pinned server).
-    ``network`` is a network name or id; empty boots without a network. A server of
-    that name already existing is reported unchanged (a re-run does not boot twice).
+    ``network`` is a network name or id; empty boots without a network. ``project``
+    (name or id) creates the server in that project instead of the cloud account's
+    own: the account connects scoped to it, so its user needs a role there (checked
+    in the dry run too). A server of that name already existing in the project is
+    reported unchanged (a re-run does not boot twice).
     """
-    if not isinstance(name, str) or not name.strip():
-        raise InputError("name", "a server name is required")
-    name = name.strip()
+    name = check_server_name(name)
     _check_wait(wait_seconds)
+    if project is not None and (not isinstance(project, str) or not project.strip()):
+        project = None
+    if project is None:
+        return _create(
+            conn,
+            conn,
+            None,
+            name,
+            flavor,
+            image,
+            network,
+            hypervisor,
+            dry_run,
+            wait_seconds,
+        )
+    target_project = identity.find_project(conn, project.strip(), "project")
+    scoped = servers_api.connection_in_project(conn, target_project)
+    try:
+        return _create(
+            conn,
+            scoped,
+            target_project,
+            name,
+            flavor,
+            image,
+            network,
+            hypervisor,
+            dry_run,
+            wait_seconds,
+        )
+    finally:
+        scoped.close()
+
+
+def _create(
+    conn: Connection,
+    owner: Connection,
+    project: Any,
+    name: str,
+    flavor: str,
+    image: str,
+    network: str | None,
+    hypervisor: str | None,
+    dry_run: bool,
+    wait_seconds: int,
+) -> dict[str, Any] | Failure:
+    """``create`` once the project is settled: ``owner`` is the connection the
+    server is created (and looked for) with, ``project`` the project given (None:
+    the account's own)."""
     flavor_obj = flavors_api.find_flavor(conn, "flavor", flavor)
     image_obj = images.find_image(conn, "image", image)
     net = servers_api.find_network(conn, "network", network) if network else None
@@ -100,21 +183,24 @@ def create(
         "hypervisor": target.name if target else None,
         "availability_zone": zone_host,
     }
+    if project is not None:
+        plan["project"] = {"id": project.id, "name": project.name}
     existing = [
-        s for s in conn.compute.servers(name=f"^{re.escape(name)}$") if s.name == name
+        s for s in owner.compute.servers(name=f"^{re.escape(name)}$") if s.name == name
     ]
     if existing:
         return {
             "dry_run": dry_run,
             "plan": plan,
             "changed": False,
-            "note": f"a server named {name!r} already exists in this project",
+            "note": f"a server named {name!r} already exists in "
+            + (f"project {project.name!r}" if project is not None else "this project"),
             "server": servers_api.server_info(existing[0]).as_dict(),
         }
     if dry_run:
         return {"dry_run": True, "plan": plan}
     created = servers_api.create_server(
-        conn, name, flavor_obj.id, image_obj.id, net.id if net else None, zone_host
+        owner, name, flavor_obj.id, image_obj.id, net.id if net else None, zone_host
     )
     try:
         final = servers_api.wait_for(

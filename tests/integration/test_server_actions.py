@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from openstack.connection import Connection
 from os_fixtures_compute import delete_servers_named, fence
 
@@ -55,6 +56,68 @@ def test_create_dry_run_then_pinned_on_the_shared_network(
     assert "disabled" in refused["error"]
     assert not list(admin_conn.compute.servers(name=f"^{other['name']}$"))
     assert len(list(admin_conn.compute.servers(name=f"^{name}$"))) == 1
+
+
+@pytest.mark.fault(9)
+def test_create_in_another_project(
+    run_action, admin_conn: Connection, test_image, unique_name, cleanup
+):
+    """``project`` creates the server in that project (the account connects scoped
+    to it). Without a role there the dry run and the real run are refused, naming
+    ``project`` and how to grant one, and nothing is booted; with one the server
+    belongs to the project, and a re-run is unchanged."""
+    project = admin_conn.identity.create_project(
+        name=unique_name("srvproj"), domain_id="default"
+    )
+    cleanup(admin_conn.identity.delete_project, project.id)
+    name = unique_name("inproj")
+    cleanup(delete_servers_named, admin_conn, name)
+    params = {"name": name, "flavor": "m1.tiny", "image": test_image.id}
+    for dry_run in (True, False):
+        ok, refused = run_action(
+            "server.create", project=project.name, dry_run=dry_run, **params
+        )
+        assert not ok and "parameter 'project'" in refused["error"], refused
+        assert "holds no role on project" in refused["error"]
+        assert "project.add.user.with.role" in refused["error"]
+    assert not list(admin_conn.compute.servers(all_projects=True, name=f"^{name}$"))
+    member = admin_conn.identity.find_role("member", ignore_missing=False)
+    user = admin_conn.identity.get_user(admin_conn.current_user_id)
+    admin_conn.identity.assign_project_role_to_user(project, user, member)
+    ok, plan = run_action("server.create", project=project.id, **params)
+    assert ok, plan
+    assert plan["plan"]["project"] == {"id": project.id, "name": project.name}
+    ok, result = run_action(
+        "server.create", project=project.name, dry_run=False, **params
+    )
+    assert ok, result
+    assert result["server"]["project_id"] == project.id
+    assert result["server"]["status"] == "ACTIVE"
+    ok, again = run_action(
+        "server.create", project=project.name, dry_run=False, **params
+    )
+    assert ok and again["changed"] is False, again
+    assert project.name in again["note"]
+    found = list(admin_conn.compute.servers(all_projects=True, name=f"^{name}$"))
+    assert [s.project_id for s in found] == [project.id]
+    # the account's own project has no server of that name: a plain dry run plans one
+    ok, own = run_action("server.create", **params)
+    assert ok and own["dry_run"] and "project" not in own["plan"]
+
+
+@pytest.mark.fault(9)
+@pytest.mark.parametrize("bad", ["it-a\nb", "it-tab\there", "it-esc\x1b[31m", "it-x\n"])
+def test_create_refuses_control_characters_in_the_name(
+    run_action, admin_conn: Connection, test_image, bad: str
+):
+    ok, refused = run_action(
+        "server.create", name=bad, flavor="m1.tiny", image=test_image.id, dry_run=False
+    )
+    assert not ok and "parameter 'name'" in refused["error"], refused
+    assert "control character" in refused["error"]
+    assert not [
+        s for s in admin_conn.compute.servers(all_projects=True) if s.name == bad
+    ]
 
 
 def test_live_then_cold_migration_with_snapshot(
