@@ -66,6 +66,26 @@ EXPECTED: dict[str, tuple[bool, str, Callable[[str | None, str], bool]]] = {
         "openstack_ops.email.ops.down.disabled.hypervisors",
         lambda p, c: c == "DOWN",
     ),
+    "hv.maintenance.silence.start": (
+        False,
+        "openstack_ops.alertmanager.silence.create",
+        lambda p, c: p == "PENDING_MAINTENANCE" and c == "DRAINING",
+    ),
+    "hv.maintenance.downtime.start": (
+        False,
+        "openstack_ops.icinga.downtime.schedule",
+        lambda p, c: p == "PENDING_MAINTENANCE" and c == "DRAINING",
+    ),
+    "hv.maintenance.silence.finish": (
+        False,
+        "openstack_ops.alertmanager.silence.expire",
+        lambda p, c: p == "REBOOTED" and c == "EMPTY",
+    ),
+    "hv.maintenance.downtime.finish": (
+        False,
+        "openstack_ops.icinga.downtime.remove",
+        lambda p, c: p == "REBOOTED" and c == "EMPTY",
+    ),
 }
 
 TRANSITIONS = [(p, c) for p in [None, *STATES] for c in STATES if p != c]
@@ -89,13 +109,19 @@ def test_rule_fires_for_exactly_its_transitions(name: str) -> None:
     assert fired, "the rule never fires"
 
 
+#: The datastore values rules read (``{{ st2kv.system.<key> }}``), as an operator sets
+#: them before enabling those rules.
+DATASTORE = {"system": {"hv_maintenance_end": "2026-12-04T08:00:00+00:00"}}
+
+
 def rendered_parameters(name: str, sample: dict[str, Any]) -> dict[str, Any]:
     """The parameters the rule's action runs with: rendered, cast, defaults filled,
     validated against the action's parameters (as StackStorm does)."""
     rule = RULES[name]
     action = ACTIONS[rule["action"]["ref"]]
     rendered = render_parameters(
-        rule["action"].get("parameters") or {}, {"trigger": sample}
+        rule["action"].get("parameters") or {},
+        {"trigger": sample, "st2kv": DATASTORE},
     )
     values = cast_parameters(rendered, action.parameters)
     for param, spec in action.parameters.items():

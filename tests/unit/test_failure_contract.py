@@ -10,6 +10,7 @@ account, the endpoint and the cause, without the password or token, and never ra
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,12 @@ PLAUSIBLE: dict[str, Any] = {
     "values": ["x"],
     "pattern": "^x",
     "jupyter_env": "hub",
+    "alertmanager_account": "am",
+    "icinga_account": "ic",
+    "key": "k1",
+    "matchers": ["instance=hv1"],
+    "host": "hv1",
+    "end": (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="seconds"),
 }
 #: Optional parameters some actions need before they call anything: a real send for
 #: email.test (its dry run touches no server), a span for date searches, users for
@@ -100,8 +107,9 @@ def service_of(action: str) -> str:
     declared = metadata(action)["parameters"]
     if "jupyter_env" in declared:
         return "jupyter_env"
-    if "cloud_account" in declared:
-        return "cloud_account"
+    for account in ("cloud_account", "alertmanager_account", "icinga_account"):
+        if account in declared:
+            return account
     return "smtp_account"
 
 
@@ -142,6 +150,17 @@ def config(port: int, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         "jupyter_envs": [
             {"name": "hub", "url": f"http://127.0.0.1:{port}", "token": TOKEN}
         ],
+        "alertmanager_accounts": [
+            {"name": "am", "url": f"http://127.0.0.1:{port}", "token": TOKEN}
+        ],
+        "icinga_accounts": [
+            {
+                "name": "ic",
+                "url": f"http://127.0.0.1:{port}",
+                "username": "ops",
+                "password": PASSWORD,
+            }
+        ],
         "ops_email": "ops@example.org",
         "project_networks": {},
     }
@@ -157,6 +176,8 @@ EXPECTED = {
     "cloud_account": ("prod", "http://127.0.0.1:{port}/v3"),
     "smtp_account": ("mail", "127.0.0.1:{port}"),
     "jupyter_env": ("hub", "http://127.0.0.1:{port}"),
+    "alertmanager_account": ("am", "http://127.0.0.1:{port}"),
+    "icinga_account": ("ic", "http://127.0.0.1:{port}"),
 }
 
 

@@ -68,7 +68,14 @@ def test_parameters_split_into_operator_and_injected() -> None:
 
 def test_every_injection_with_a_source_names_an_action_parameter() -> None:
     sources = {i.source for i in INJECTIONS.values()}
-    assert sources == {"cloud_account", "smtp_account", "jupyter_env", None}
+    assert sources == {
+        "cloud_account",
+        "smtp_account",
+        "jupyter_env",
+        "alertmanager_account",
+        "icinga_account",
+        None,
+    }
 
 
 def test_every_injection_is_built_by_its_table_entry() -> None:
