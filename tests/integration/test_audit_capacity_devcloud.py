@@ -1,0 +1,191 @@
+"""capacity.report on the devcloud: its numbers are Placement's, and "how many
+more fit" is what the scheduler then accepts.
+
+The numbers are cross-checked against Placement read directly with openstacksdk
+(python-openstackclient, hence ``openstack resource provider inventory list``,
+is not installed on this machine). The room check boots, on the scratch host
+``devcloud-hv4``, as many servers of a flavor sized so that exactly two fit as
+the report says, then sees the next one refused by the scheduler. The servers
+live in a scratch project ``it-audit-cap-<token>`` (no quota) removed afterwards.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from typing import Any
+
+import openstack
+import pytest
+from openstack.connection import Connection
+from os_fixtures_compute import delete_server
+from os_fixtures_projects import scrub_project
+
+pytest_plugins = ["os_fixtures_compute"]
+
+SCRATCH_HOST = "devcloud-hv4"
+
+
+def _placement(conn: Connection, path: str) -> dict[str, Any]:
+    return conn.placement.get(path, microversion="1.28").json()
+
+
+def _report(run_action: Any, **params: Any) -> dict[str, Any]:
+    ok, result = run_action("capacity.report", **params)
+    assert ok, result
+    return result
+
+
+def test_numbers_are_placements_on_every_host(
+    run_action: Any, admin_conn: Connection
+) -> None:
+    providers = _placement(admin_conn, "/resource_providers")["resource_providers"]
+
+    def usages() -> dict[str, dict[str, int]]:
+        return {
+            p["uuid"]: _placement(
+                admin_conn, f"/resource_providers/{p['uuid']}/usages"
+            )["usages"]
+            for p in providers
+        }
+
+    before = usages()
+    report = _report(run_action, output_type="to_props")
+    after = usages()
+    by_uuid = {h["provider_uuid"]: h for h in report["hosts"]}
+    assert set(by_uuid) == {p["uuid"] for p in providers}
+    for provider in providers:
+        uuid_ = provider["uuid"]
+        inventories = _placement(admin_conn, f"/resource_providers/{uuid_}/inventories")
+        reported = by_uuid[uuid_]["resources"]
+        assert set(reported) == set(inventories["inventories"])
+        for rc, inv in inventories["inventories"].items():
+            capacity = int((inv["total"] - inv["reserved"]) * inv["allocation_ratio"])
+            row = reported[rc]
+            assert (row["total"], row["reserved"], row["allocation_ratio"]) == (
+                inv["total"],
+                inv["reserved"],
+                inv["allocation_ratio"],
+            )
+            assert row["max_unit"] == inv["max_unit"]
+            assert row["capacity"] == capacity
+            # other engineers boot servers meanwhile: the report's usage is
+            # Placement's as read just before or just after it
+            assert row["used"] in (
+                before[uuid_].get(rc, 0),
+                after[uuid_].get(rc, 0),
+            )
+            assert row["free"] == row["capacity"] - row["used"]
+    cloud = report["cloud"]["resources"]["VCPU"]
+    assert cloud["capacity"] == sum(
+        h["resources"]["VCPU"]["capacity"] for h in report["hosts"]
+    )
+
+
+class _Svg(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+
+def test_html_report_has_charts_and_no_script(run_action: Any, tmp_path: Any) -> None:
+    report = _report(run_action, output_type="to_html")
+    page = report["output"]
+    (tmp_path / "capacity.html").write_text(page)
+    parser = _Svg()
+    parser.feed(page)
+    hosts = len(report["hosts"])
+    # one usage chart per host, plus usage and room charts for the cloud
+    assert parser.tags.count("svg") == hosts + 2 + 2 * len(report["aggregates"])
+    assert "script" not in parser.tags
+    assert page.startswith("<!DOCTYPE html>")
+    assert parser.tags.count("rect") > hosts
+
+
+@pytest.fixture
+def scratch_project(admin_conn: Connection) -> Iterator[Any]:
+    """A project without quota in which the admin may boot, removed afterwards."""
+    name = f"it-audit-cap-{uuid.uuid4().hex[:8]}"
+    project = admin_conn.identity.create_project(name=name, domain_id="default")
+    try:
+        role = admin_conn.identity.find_role("admin", ignore_missing=False)
+        me = admin_conn.identity.get_user(admin_conn.current_user_id)
+        admin_conn.identity.assign_project_role_to_user(project, me, role)
+        admin_conn.set_compute_quotas(project.id, ram=-1, cores=-1, instances=-1)
+        yield project
+    finally:
+        scrub_project(admin_conn, name)
+
+
+def test_how_many_more_fit_is_what_the_scheduler_accepts(
+    run_action: Any,
+    admin_conn: Connection,
+    clouds: dict[str, Any],
+    scratch_project: Any,
+    test_image: Any,
+) -> None:
+    service = next(
+        s
+        for s in admin_conn.compute.services(binary="nova-compute")
+        if s.host == SCRATCH_HOST
+    )
+    if service.status != "enabled":
+        pytest.fail(f"{SCRATCH_HOST} is disabled (another test fenced it?)")
+    before = _report(run_action, output_type="to_props", flavors=["m1.tiny"])
+    host = next(h for h in before["hosts"] if h["host"] == SCRATCH_HOST)
+    free = host["resources"]["MEMORY_MB"]["free"]
+    ram = free * 2 // 5  # two fit, a third does not (with room for others' tinies)
+    flavor = admin_conn.compute.create_flavor(
+        name=f"{scratch_project.name}-big", ram=ram, vcpus=1, disk=1, is_public=False
+    )
+    servers: list[Any] = []
+    auth = dict(clouds["devcloud-admin"]["auth"])
+    for key in ("project_name", "project_domain_name", "project_domain_id"):
+        auth.pop(key, None)
+    conn = openstack.connect(
+        region_name=clouds["devcloud-admin"].get("region_name"),
+        project_id=scratch_project.id,
+        **auth,
+    )
+    try:
+        admin_conn.compute.flavor_add_tenant_access(flavor.id, scratch_project.id)
+        report = _report(run_action, output_type="to_props", flavors=[flavor.name])
+        fit = next(h for h in report["hosts"] if h["host"] == SCRATCH_HOST)["fits"]
+        assert fit == {flavor.name: 2}
+        for index in range(3):
+            server = conn.compute.create_server(
+                name=f"{scratch_project.name}-{index}",
+                flavor_id=flavor.id,
+                image_id=test_image.id,
+                networks="none",
+                availability_zone=f"nova:{SCRATCH_HOST}",
+            )
+            servers.append(server)
+            deadline = time.monotonic() + 180
+            while (current := conn.compute.get_server(server.id)).status not in (
+                "ACTIVE",
+                "ERROR",
+            ):
+                assert time.monotonic() < deadline, current.status
+                time.sleep(0.5)
+            expected = "ACTIVE" if index < 2 else "ERROR"
+            assert current.status == expected, (index, current.fault)
+        assert "valid host" in str(current.fault).lower()
+        after = _report(run_action, output_type="to_props", flavors=[flavor.name])
+        left = next(h for h in after["hosts"] if h["host"] == SCRATCH_HOST)["fits"]
+        assert left == {flavor.name: 0}
+    finally:
+        for server in servers:
+            delete_server(admin_conn, server.id)
+        conn.close()
+        admin_conn.compute.delete_flavor(flavor.id, ignore_missing=True)
+
+
+def test_unknown_flavor_names_the_parameter(run_action: Any) -> None:
+    ok, result = run_action("capacity.report", flavors=["it-audit-no-such-flavor"])
+    assert not ok and "'flavors'" in result["error"]
