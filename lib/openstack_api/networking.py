@@ -190,12 +190,20 @@ def create_security_group(
 def _matching_rules(
     conn: Connection, group_id: str, rule: Mapping[str, Any]
 ) -> list[Any]:
-    """The rules of the group equal to ``rule`` on every key it sets."""
+    """The rules of the group equal to ``rule`` on every key it sets (keys are the
+    API's; openstacksdk names ``ethertype`` ``ether_type``)."""
     return [
         r
         for r in conn.network.security_group_rules(security_group_id=group_id)
-        if all(str(getattr(r, k, None)) == str(v) for k, v in rule.items())
+        if all(
+            str(getattr(r, _RULE_ATTRIBUTES.get(k, k), None)) == str(v)
+            for k, v in rule.items()
+        )
     ]
+
+
+#: openstacksdk's attribute names of the rule keys that differ from the API's.
+_RULE_ATTRIBUTES = {"ethertype": "ether_type"}
 
 
 def _rule_text(rule: Mapping[str, Any]) -> str:

@@ -156,3 +156,43 @@ def test_sweep_removes_what_it_can_and_names_what_it_cannot(
     ]
     assert "409 in use" in failed[0]["error"] and "503" in failed[1]["error"]
     assert "p-dhcp" not in net.deleted
+
+
+def test_a_lost_rule_create_is_found_by_its_attributes() -> None:
+    """openstacksdk reads the API's ``ethertype`` as ``ether_type``: a rule the
+    service made is matched on every key of the configured rule."""
+    made = SimpleNamespace(
+        id="rule-1",
+        direction="ingress",
+        ether_type="IPv4",
+        protocol="tcp",
+        port_range_min=22,
+        port_range_max=22,
+        remote_ip_prefix=None,
+    )
+    other = SimpleNamespace(**{**vars(made), "id": "rule-2", "port_range_min": 80})
+    calls: list[str] = []
+
+    class Network:
+        def create_security_group(self, **_attrs: Any) -> Any:
+            return SimpleNamespace(id="g1", name="ssh")
+
+        def create_security_group_rule(self, **_attrs: Any) -> Any:
+            calls.append("create rule")
+            raise LOST
+
+        def security_group_rules(self, **_query: Any) -> list[Any]:
+            return [other, made]
+
+        def delete_security_group(self, *_args: Any, **_kwargs: Any) -> None:
+            calls.append("delete group")
+
+    spec = networking.SecurityGroupSpec.from_config(
+        {"name": "ssh", "rules": [{"protocol": "tcp", "port_range_min": 22}]}, "k"
+    )
+    notes: list[str] = []
+    group = networking.create_security_group(
+        SimpleNamespace(network=Network()), "p", spec, notes
+    )
+    assert group.id == "g1" and calls == ["create rule"]
+    assert len(notes) == 1 and "found rule-1" in notes[0]
