@@ -308,10 +308,12 @@ def main() -> int:
     for label, n in sorted(calls.items()):
         print(f"  {n:6d}  {label}")
     small_calls, *_ = measure(small)
-    per_page = {
+    per_page = {  # paginated listings: their page count follows the estate
         "nova GET /servers/detail",
         "neutron GET /ports",
         "neutron GET /floatingips",
+        "neutron GET /security-groups",
+        "glance GET /v2/images",
     }
     grew = {
         k: (small_calls.get(k, 0), n) for k, n in calls.items()
