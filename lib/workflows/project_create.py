@@ -210,9 +210,9 @@ def _check_cidr_free(conn: Connection, request: ProjectRequest, external: Any) -
         origin = "" if request.cidr_given else " (the pack config's default)"
         raise InputError(
             "cidr",
-            f"{request.cidr}{origin} overlaps the external network "
-            f"{external.name!r}'s subnet {listed}: the project's router could not "
-            "attach it; choose a range outside it",
+            f"{request.cidr}{origin} overlaps subnet {listed} of the external "
+            f"network {external.name!r}: the project's router could not attach it; "
+            "choose a range outside it",
         )
 
 
