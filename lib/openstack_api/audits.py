@@ -267,18 +267,30 @@ def server_ids(conn: Any) -> set[str]:
 
 def migration_ids(conn: Any) -> set[str]:
     """UUIDs of the migrations still in progress (they hold Placement allocations
-    of their own while a server moves), from one Nova listing."""
+    of their own while a server moves), from one paginated Nova listing."""
     done = {"confirmed", "reverted", "error", "failed", "completed", "cancelled"}
-    try:
-        response = conn.compute.get("/os-migrations", microversion="2.59")
-        sdk_exceptions.raise_from_response(response)
-    except sdk_exceptions.SDKException as exc:
-        raise FetchError(f"listing migrations failed: {exc}") from exc
-    return {
-        str(m["uuid"])
-        for m in response.json().get("migrations") or []
-        if m.get("uuid") and str(m.get("status") or "").lower() not in done
-    }
+    found: set[str] = set()
+    marker: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": PAGE_SIZE}
+        if marker:
+            params["marker"] = marker
+        try:
+            response = conn.compute.get(
+                "/os-migrations", params=params, microversion="2.59"
+            )
+            sdk_exceptions.raise_from_response(response)
+        except sdk_exceptions.SDKException as exc:
+            raise FetchError(f"listing migrations failed: {exc}") from exc
+        page = response.json().get("migrations") or []
+        found |= {
+            str(m["uuid"])
+            for m in page
+            if m.get("uuid") and str(m.get("status") or "").lower() not in done
+        }
+        if len(page) < PAGE_SIZE or not page[-1].get("uuid"):
+            return found
+        marker = str(page[-1]["uuid"])
 
 
 # ----------------------------------------------------------------- identity

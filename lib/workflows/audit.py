@@ -336,7 +336,7 @@ def _hours(age: timedelta | None) -> float | None:
 # ------------------------------------------------------------ pure finders
 def find_unattached_floating_ips(
     fips: Sequence[api.FloatingIp], now: datetime, older_than_days: int
-) -> list[tuple[api.FloatingIp, timedelta | None]]:
+) -> list[tuple[api.FloatingIp, timedelta]]:
     """Floating IPs with no port whose last change (``updated_at``, else
     ``created_at``) is at least ``older_than_days`` ago."""
     limit = timedelta(days=older_than_days)
@@ -352,7 +352,7 @@ def find_unattached_floating_ips(
 
 def find_orphaned_ports(
     ports: Sequence[api.PortInfo], now: datetime, older_than_days: int
-) -> list[tuple[api.PortInfo, timedelta | None]]:
+) -> list[tuple[api.PortInfo, timedelta]]:
     """Ports with no device (no ``device_id``, no ``device_owner``) that are DOWN,
     unchanged for at least ``older_than_days``."""
     limit = timedelta(days=older_than_days)
@@ -392,7 +392,7 @@ def find_stuck_servers(
     now: datetime,
     statuses: Sequence[str],
     older_than_hours: int,
-) -> list[tuple[api.ServerRecord, timedelta | None]]:
+) -> list[tuple[api.ServerRecord, timedelta]]:
     """Servers in one of ``statuses`` whose last change is at least
     ``older_than_hours`` ago."""
     limit = timedelta(hours=older_than_hours)
