@@ -257,9 +257,12 @@ def add_filter(query: Query, preset: str, prop: str, **args: Any) -> None:
 
 
 def execute(conn: Connection, query: Query, common: Common) -> Any:
-    """Run ``query`` on the injected connection and render ``output_type``."""
-    query.run(conn, max_rows=common.max_rows, **common.run_args)
+    """Run ``query`` on the injected connection and render ``output_type``
+    (``to_objects`` keeps the rows' bodies while listing: one listing, not two)."""
     output = common.output_type
+    if output == "to_objects":
+        query.keep_objects()
+    query.run(conn, max_rows=common.max_rows, **common.run_args)
     if output == "to_objects":
         objects = query.to_objects()
         if isinstance(objects, dict):

@@ -137,3 +137,12 @@ def test_action_yaml_enums_match_the_library() -> None:
             )
         checked += 1
     assert checked == 19
+
+
+def test_to_objects_lists_once() -> None:
+    """The bodies are kept while listing: no second listing for ``to_objects``."""
+    fake = conn()
+    objects = search.server_list(fake, output_type="to_objects")
+    assert [o["id"] for o in objects] == ["s1", "s2"]
+    listings = [c for c in fake.calls if "server" in str(c)]
+    assert len(listings) == 1, fake.calls
