@@ -10,8 +10,17 @@ from openstack_api.placement import Inventory
 from pack_common import InputError
 from workflows import capacity
 
-def inv(rc: str, total: int, used: int = 0, reserved: int = 0, ratio: float = 1.0,
-        max_unit: int | None = None, min_unit: int = 1, step: int = 1) -> Inventory:  # fmt: skip
+
+def inv(
+    rc: str,
+    total: int,
+    used: int = 0,
+    reserved: int = 0,
+    ratio: float = 1.0,
+    max_unit: int | None = None,
+    min_unit: int = 1,
+    step: int = 1,
+) -> Inventory:
     return Inventory(
         rc, total, reserved, ratio, min_unit, max_unit or total, step, used
     )
