@@ -160,7 +160,14 @@ class WorkflowActions(Action):
             source_value = (
                 remaining.pop(injection.source, None) if injection.source else None
             )
-            call_args[name] = injection.build(source_value, context)
+            try:
+                call_args[name] = injection.build(source_value, context)
+            except ConfigError:
+                # An injection the workflow declares optional (default None) is
+                # None when its account is neither named nor configured.
+                if source_value or params[name].default is not None:
+                    raise
+                call_args[name] = None
         for name, value in remaining.items():
             if name not in params:
                 raise InputError(name, "is not a parameter of this workflow")

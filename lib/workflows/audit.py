@@ -42,7 +42,7 @@ from openstack_api import placement
 from openstack_query import FetchError, ScopeError, render
 from openstack_query.scope import project_ids as resolve_project_ids
 from openstack_query.timeutil import to_utc, utc_now
-from pack_common import Failure, InputError, one_line
+from pack_common import ConfigError, Failure, InputError, one_line
 
 LOG = logging.getLogger(__name__)
 
@@ -901,9 +901,9 @@ def run_all_audits(
 
 def all_audits(
     conn: Connection,
-    smtp_account: Any,
     store: Any,
     pack_config: dict[str, Any],
+    smtp_account: Any = None,
     floating_ip_days: int = 7,
     port_days: int = 7,
     image_days: int = 90,
@@ -933,6 +933,12 @@ def all_audits(
     watched = _ports(ports)
     output = _output_type(output_type)
     mail = _mail_setup(pack_config, to_addresses, as_html, send_email, campaign_id)
+    no_mail_account = mail is not None and smtp_account is None
+    if no_mail_account and send_email:
+        raise ConfigError(
+            "parameter 'smtp_account' is empty and the pack config has no "
+            "'default_smtp_account': name the SMTP account the report is sent through"
+        )
     listings = _prepare(conn, all_projects, from_projects)
     results, errors = run_all_audits(
         listings,
@@ -965,7 +971,12 @@ def all_audits(
     if output != "to_props":
         result["output"] = _render_all(results, errors, output, summary)
     failed = bool(errors)
-    if mail is not None:
+    if no_mail_account:
+        result["mail"] = {
+            "skipped": "no SMTP account: set smtp_account (or the pack config's "
+            "default_smtp_account) to plan and send the report mail"
+        }
+    elif mail is not None:
         outcome = _mail(mail, results, errors, summary, smtp_account, store)
         if isinstance(outcome, Failure):
             failed = True

@@ -4,6 +4,7 @@ confirm / per-item behaviour. The cloud is replaced by recorded listings."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from openstack import exceptions
 
 from openstack_api import audits as api
 from openstack_api import placement
-from pack_common import Failure, InputError
+from pack_common import ConfigError, Failure, InputError
 from workflows import audit
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
@@ -211,7 +212,9 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Recorded:
 
 
 def test_audit_all_reads_each_listing_once(cloud: Recorded) -> None:
-    result = audit.all_audits(Conn(), None, None, {}, output_type="to_props")
+    result = audit.all_audits(
+        Conn(), store=None, pack_config={}, output_type="to_props"
+    )
     assert not isinstance(result, Failure)
     assert result["counts"] == {
         "audit.floating_ips.unattached": 1,
@@ -244,7 +247,9 @@ def test_a_failing_audit_does_not_stop_the_others(
         raise exceptions.HttpException("neutron down")
 
     monkeypatch.setattr(api, "security_groups", broken)
-    result = audit.all_audits(Conn(), None, None, {}, output_type="to_string")
+    result = audit.all_audits(
+        Conn(), store=None, pack_config={}, output_type="to_string"
+    )
     assert isinstance(result, Failure)
     assert "audit.security_groups.open" in result.result["errors"]
     assert len(result.result["counts"]) == 8
@@ -268,7 +273,7 @@ def test_a_failing_audit_does_not_stop_the_others(
             "from_projects",
         ),
         (
-            lambda c: audit.all_audits(c, None, None, {}, send_email=True),
+            lambda c: audit.all_audits(c, store=None, pack_config={}, send_email=True),
             "to_addresses",
         ),
         (lambda c: audit.delete_orphaned_ports(c, max_items=0), "max_items"),
@@ -345,3 +350,32 @@ def test_an_item_attached_since_the_plan_is_skipped(
     assert not isinstance(done, Failure)
     assert [i["outcome"] for i in done["items"]] == ["skipped"]
     assert cloud.deleted == []
+
+
+def test_audit_all_without_any_smtp_account_still_audits(cloud: Recorded) -> None:
+    """A site with no SMTP account configured can audit: the report mail is skipped
+    with a note (a dry run), and a real send is a config error naming the parameter."""
+    from src.workflow_actions import WorkflowActions
+
+    config = {
+        "clouds": [
+            {
+                "name": "prod",
+                "auth_url": "http://127.0.0.1:1/v3",
+                "username": "u",
+                "password": "p",
+                "project_name": "admin",
+            }
+        ],
+        "default_cloud_account": "prod",
+        "ops_email": ["ops@example.org"],
+    }
+    entry = WorkflowActions(config=config, action_service=None)
+    args = entry._build_arguments(audit.all_audits, {}, ExitStack(), {})
+    assert args["smtp_account"] is None
+    with pytest.raises(ConfigError, match="parameter 'smtp_account' is empty"):
+        audit.all_audits(Conn(), store=None, pack_config=config, send_email=True)
+    result = audit.all_audits(
+        Conn(), store=None, pack_config=config, output_type="to_props"
+    )
+    assert result["mail"]["skipped"].startswith("no SMTP account")
