@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, cast
 
+from openstack import exceptions as sdk_exceptions
 from openstack.connection import Connection
 from openstack.identity.v3._proxy import Proxy as KeystoneV3
 
@@ -119,13 +120,34 @@ class Ref:
 # --- project role grants -----------------------------------------------------------
 
 
+def _role_request(
+    conn: Connection,
+    method: str,
+    project_id: str,
+    kind: str,
+    subject_id: str,
+    role_id: str,
+) -> bool:
+    """One call on ``/projects/{p}/{users|groups}/{id}/roles/{r}``: True on 2xx,
+    False on 404 (a HEAD's "does not hold it"); any other answer raises.
+
+    openstacksdk's project role helpers answer False for EVERY non-204 status, so a
+    403 or a 503 would read as "does not hold the role" or as a grant that "worked";
+    Keystone's answer is checked here instead.
+    """
+    url = f"/projects/{project_id}/{kind}/{subject_id}/roles/{role_id}"
+    response = getattr(_keystone(conn), method)(url)
+    if response.status_code == 404 and method == "head":
+        return False
+    sdk_exceptions.raise_from_response(response)
+    return True
+
+
 def user_has_role(
     conn: Connection, project_id: str, user_id: str, role_id: str
 ) -> bool:
     """Whether ``user_id`` holds ``role_id`` directly on ``project_id``."""
-    return bool(
-        _keystone(conn).validate_user_has_project_role(project_id, user_id, role_id)
-    )
+    return _role_request(conn, "head", project_id, "users", user_id, role_id)
 
 
 def grant_user_role(
@@ -134,8 +156,7 @@ def grant_user_role(
     """Grant the role; False (nothing done) when the user already holds it."""
     if user_has_role(conn, project_id, user_id, role_id):
         return False
-    _keystone(conn).assign_project_role_to_user(project_id, user_id, role_id)
-    return True
+    return _role_request(conn, "put", project_id, "users", user_id, role_id)
 
 
 def revoke_user_role(
@@ -144,17 +165,14 @@ def revoke_user_role(
     """Revoke the role; False (nothing done) when the user does not hold it."""
     if not user_has_role(conn, project_id, user_id, role_id):
         return False
-    _keystone(conn).unassign_project_role_from_user(project_id, user_id, role_id)
-    return True
+    return _role_request(conn, "delete", project_id, "users", user_id, role_id)
 
 
 def group_has_role(
     conn: Connection, project_id: str, group_id: str, role_id: str
 ) -> bool:
     """Whether ``group_id`` holds ``role_id`` directly on ``project_id``."""
-    return bool(
-        _keystone(conn).validate_group_has_project_role(project_id, group_id, role_id)
-    )
+    return _role_request(conn, "head", project_id, "groups", group_id, role_id)
 
 
 def grant_group_role(
@@ -163,8 +181,7 @@ def grant_group_role(
     """Grant the role; False (nothing done) when the group already holds it."""
     if group_has_role(conn, project_id, group_id, role_id):
         return False
-    _keystone(conn).assign_project_role_to_group(project_id, group_id, role_id)
-    return True
+    return _role_request(conn, "put", project_id, "groups", group_id, role_id)
 
 
 def revoke_group_role(
@@ -173,8 +190,7 @@ def revoke_group_role(
     """Revoke the role; False (nothing done) when the group does not hold it."""
     if not group_has_role(conn, project_id, group_id, role_id):
         return False
-    _keystone(conn).unassign_project_role_from_group(project_id, group_id, role_id)
-    return True
+    return _role_request(conn, "delete", project_id, "groups", group_id, role_id)
 
 
 # --- group membership --------------------------------------------------------------

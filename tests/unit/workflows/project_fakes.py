@@ -145,10 +145,37 @@ class FakeConn:
             "groups": _lister(self.groups),
             "get_role": _getter(self.roles),
             "roles": _lister(self.roles),
-            "validate_user_has_project_role": lambda p, u, r: (p, u, r) in self.held,
-            "validate_group_has_project_role": lambda p, g, r: (p, g, r) in self.held,
+            "head": self._role_head,
+            "put": lambda url, **_: self._role_change(url, "assign"),
+            "delete": lambda url, **_: self._role_change(url, "unassign"),
             "check_user_in_group": lambda u, g: (g, u) in self.members,
         }
+
+    def _role_key(self, url: str) -> tuple[tuple[str, str, str], str]:
+        """``((project, subject, role), "user"|"group")`` of a role-assignment URL
+        ``/projects/{p}/{users|groups}/{id}/roles/{r}``."""
+        _, _, project, kind, subject, _, role = url.split("/")
+        return (project, subject, role), kind[:-1]
+
+    def _role_head(self, url: str, **_: Any) -> FakeResponse:
+        """Keystone's HEAD: 204 when the assignment exists, else 404."""
+        key, _ = self._role_key(url)
+        return FakeResponse({}, 204 if key in self.held else 404)
+
+    def _role_change(self, url: str, verb: str) -> FakeResponse:
+        """A PUT (assign) or DELETE (unassign), recorded as the SDK's call name."""
+        key, kind = self._role_key(url)
+        name = (
+            f"identity.{verb}_project_role_to_{kind}"
+            if verb == "assign"
+            else f"identity.{verb}_project_role_from_{kind}"
+        )
+        self.mutations.append((name, key, {}))
+        if verb == "assign":
+            self.held.add(key)
+        else:
+            self.held.discard(key)
+        return FakeResponse({}, 204)
 
     def changed(self) -> list[str]:
         """The names of the mutating calls made."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+import requests
+from openstack import exceptions as sdk_exceptions
 from project_fakes import FakeConn
 
 from pack_common import Failure, InputError
@@ -63,7 +66,44 @@ def test_group_grant_and_revoke() -> None:
     added = identity.project_add_group(conn, "web", "ops", "manager", dry_run=False)  # type: ignore[arg-type]
     assert added["items"][0]["outcome"] == "done"
     removed = identity.project_remove_group(conn, "web", "ops", "manager", dry_run=False)  # type: ignore[arg-type]
-    assert removed["items"][0]["outcome"] == "unchanged"  # the fake keeps no state
+    assert removed["items"][0]["outcome"] == "done"
+    again = identity.project_remove_group(conn, "web", "ops", "manager", dry_run=False)  # type: ignore[arg-type]
+    assert again["items"][0]["outcome"] == "unchanged"
+
+
+def keystone_error(url: str, status: int) -> requests.Response:
+    """Keystone's error answer, as requests hands it to openstacksdk."""
+    response = requests.Response()
+    response.status_code = status
+    response.url = f"http://keystone.test/v3{url}"
+    response.headers["Content-Type"] = "application/json"
+    body = {"error": {"code": status, "message": "keystone said no"}}
+    response._content = json.dumps(body).encode()
+    return response
+
+
+@pytest.mark.fault(2)
+def test_a_refused_grant_is_a_failed_item_not_a_quiet_success() -> None:
+    """openstacksdk's project role helpers read every non-204 as False: a 503 on the
+    grant would have looked granted."""
+    conn = FakeConn()
+    conn.identity._reads["put"] = lambda url, **_: keystone_error(url, 503)
+    result = identity.project_add_users(conn, "web", ["bob"], "member", dry_run=False)  # type: ignore[arg-type]
+    assert isinstance(result, Failure), result
+    item = result.result["items"][0]
+    assert item["outcome"] == "failed" and "503" in item["error"], item
+    assert conn.held == set()
+
+
+@pytest.mark.fault(2)
+def test_a_refused_role_check_fails_the_run_before_any_change() -> None:
+    """A 403 on the check is not "does not hold it": the run stops (the entry point
+    reports the 403 naming the account) and nothing is granted."""
+    conn = FakeConn()
+    conn.identity._reads["head"] = lambda url, **_: keystone_error(url, 403)
+    with pytest.raises(sdk_exceptions.ForbiddenException):
+        identity.project_add_users(conn, "web", ["bob"], "member", dry_run=False)  # type: ignore[arg-type]
+    assert conn.changed() == []
 
 
 def test_membership_idempotent_and_failures_collected(monkeypatch: Any) -> None:
