@@ -128,6 +128,11 @@ def wsgi(state: State, name: str, app: str, env: dict[str, str], path: str) -> S
             # connection (gunicorn's default 2 s closes idle keep-alive connections
             # while clients reuse them: "Remote end closed connection").
             "--keep-alive=75",
+            # No limit on the request line: Nova lists a page of servers' ports with
+            # one Neutron GET naming every device id, and a devcloud that has run the
+            # tests for a while lists hundreds of (deleted) servers by changes-since;
+            # gunicorn's default 4094 turned that into Nova's 500 ("URI Too Long").
+            "--limit-request-line=0",
             f"--pythonpath={TOOL_DIR}",
             f"--name=devcloud-{name}",
             "wsgi_loader:application",
