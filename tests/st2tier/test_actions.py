@@ -52,6 +52,12 @@ SAMPLE_VALUES: dict[str, Any] = {
     "quotas": {"compute": {"cores": 10}},
     "hypervisors": ["devcloud-hv1"],
     "user": "st2tier-user",
+    "alertmanager_account": "prod",
+    "icinga_account": "prod",
+    "key": "st2tier-key",
+    "matchers": ["instance=devcloud-hv1"],
+    "host": "devcloud-hv1",
+    "end": "2030-02-01T18:00:00Z",
 }
 
 
@@ -129,6 +135,9 @@ def unreachable_config() -> dict[str, Any]:
         account["timeout"] = 5
     for env in config["jupyter_envs"]:
         env["url"] = f"http://127.0.0.1:{port}"
+    for key in ("alertmanager_accounts", "icinga_accounts"):
+        for account in config[key]:
+            account["url"] = f"http://127.0.0.1:{port}"
     return config
 
 
@@ -166,7 +175,13 @@ def test_action_result_protocol_with_services_unreachable(
         ), f"{name}: a failed execution's result must carry an error: {result!r}"
         accounts = [
             entry["name"]
-            for key in ("clouds", "smtp_accounts", "jupyter_envs")
+            for key in (
+                "clouds",
+                "smtp_accounts",
+                "jupyter_envs",
+                "alertmanager_accounts",
+                "icinga_accounts",
+            )
             for entry in unreachable[key]
         ]
         named = [a for a in accounts if f"'{a}'" in result["error"]]

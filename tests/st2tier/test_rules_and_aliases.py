@@ -67,9 +67,12 @@ def realistic_payloads() -> dict[str, list[dict[str, Any]]]:
         }
         for env, protected in (("training", False), ("prod", True))
     ]
+    # st2reactor's timer: executed_at is str() of an aware UTC datetime
+    timer = [{"executed_at": "2030-02-04 06:00:00.000123+00:00", "schedule": None}]
     return {
         f"{PACK}.hypervisor.state_change": transitions,
         f"{PACK}.jupyter.inactive_users": inactive,
+        "core.st2.CronTimer": timer,
     }
 
 

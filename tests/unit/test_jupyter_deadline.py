@@ -184,7 +184,9 @@ def test_hung_calls_time_out_side_by_side_within_the_deadline(
     assert isinstance(outcome, Failure)
     assert statuses(outcome) == dict.fromkeys(USERS, "failed")
     assert outcome.result["not_done"] == 0
-    assert len(hub.requests) == 40
+    # one request per user, none re-sent after its timeout (the server may not have
+    # read the last ones yet when their clients gave up: a loaded box, or eventlet)
+    assert len(hub.requests) == len(set(hub.requests)) <= 40
     assert most_in_flight(hub_client) == 8
     for row in outcome.result["users"]:
         assert row["error"] == (
