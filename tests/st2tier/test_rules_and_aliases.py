@@ -111,8 +111,10 @@ def test_rule_fires_on_realistic_triggers_and_requests_a_valid_execution(
             throw_on_inexistent_trigger=True,
         )
         # What the rules engine's worker does with a dispatched trigger.
+        # The rule's own trigger: a parameterised one (a timer) is a TriggerDB of
+        # its own, which is what the timer dispatches.
         instance = create_trigger_instance(
-            trigger_ref, payload, datetime.now(UTC), raise_on_no_trigger=True
+            rule_db.trigger, payload, datetime.now(UTC), raise_on_no_trigger=True
         )
         trace_service.add_or_update_given_trace_context(
             trace_context=TraceContext(trace_tag=f"st2tier-{instance.id}"),

@@ -213,9 +213,16 @@ def register_pack(layout: TierLayout) -> dict[str, int]:
         sensorsregistrar,
         triggersregistrar,
     )
+    from st2common.constants.triggers import TIMER_TRIGGER_TYPES
+    from st2common.services.triggers import add_trigger_models
+    from st2common.triggers import register_internal_trigger_types
 
     pack_dir = str(layout.pack_dir)
     counts: dict[str, int] = {}
+    # What StackStorm's services do at start: the system trigger types a rule may
+    # name (st2common's internal ones; the timers, as st2timersengine registers them).
+    register_internal_trigger_types()
+    add_trigger_models(list(TIMER_TRIGGER_TYPES.values()))
     counts["triggers"] = triggersregistrar.register_triggers(
         pack_dir=pack_dir, fail_on_failure=True
     )
