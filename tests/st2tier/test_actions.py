@@ -13,6 +13,7 @@ import copy
 import os
 import socket
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,8 @@ SAMPLE_VALUES: dict[str, Any] = {
     "key": "st2tier-key",
     "matchers": ["instance=devcloud-hv1"],
     "host": "devcloud-hv1",
-    "end": "2030-02-01T18:00:00Z",
+    # a window the actions accept (at most 31 days ahead), so they reach the service
+    "end": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
 }
 
 

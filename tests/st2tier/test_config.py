@@ -3,6 +3,7 @@ rendered by ContentPackConfigLoader with its secrets stored encrypted."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ def st2kv_names(config: Any) -> set[str]:
 def test_example_config_renders_with_encrypted_secrets(layout: Any) -> None:
     example = example_config()
     assert st2kv_names(example), "the example references no datastore key"
+    referenced = set(re.findall(r"st2kv\.system\.(\w+)", yaml.safe_dump(example)))
+    assert referenced <= set(SECRETS), f"no tier secret for {referenced - set(SECRETS)}"
     try:
         loaded = install_config(layout, example)
     except Exception as error:
@@ -34,6 +37,8 @@ def test_example_config_renders_with_encrypted_secrets(layout: Any) -> None:
     )
     assert loaded["clouds"][0]["password"] == SECRETS["openstack_password"]
     assert loaded["smtp_accounts"][0]["password"] == SECRETS["smtp_password"]
+    assert loaded["alertmanager_accounts"][0]["token"] == SECRETS["alertmanager_token"]
+    assert loaded["icinga_accounts"][0]["password"] == SECRETS["icinga_api_password"]
     tokens = {env["name"]: env["token"] for env in loaded["jupyter_envs"]}
     assert tokens == {
         "training": SECRETS["jupyter_training_token"],

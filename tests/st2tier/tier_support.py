@@ -16,6 +16,8 @@ SECRETS = {
     "smtp_password": "example-smtp-password",
     "jupyter_training_token": "example-training-token",
     "jupyter_prod_token": "example-prod-token",
+    "alertmanager_token": "example-alertmanager-token",
+    "icinga_api_password": "example-icinga-password",
 }
 
 
