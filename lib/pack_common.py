@@ -24,6 +24,7 @@ import socket
 import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any, Protocol
 
 
@@ -195,6 +196,61 @@ class ServiceFailure:
                 result[key] = value
         result["account_parameter"] = self.parameter
         return result
+
+
+class HTTPServiceError(RuntimeError):
+    """A request to an HTTP service of a pack config account failed; ``status`` is
+    None when no answer came (``failure()`` then says why: refused, timed out, reset,
+    TLS ...). Each API package subclasses it with its account parameter, service
+    name and wording of 401/403."""
+
+    #: The action parameter naming the account (``alertmanager_account`` ...).
+    parameter = "account"
+    #: ``ServiceFailure.service`` and the name used in causes.
+    service = "service"
+    label = "the service"
+    unauthorized = "the service refused the credentials"
+
+    def __init__(
+        self, account: str, call: str, status: int | None, message: str, url: str
+    ) -> None:
+        super().__init__(
+            f"{self.parameter} {account!r}: {call} failed ({status}): {message}"
+        )
+        self.account = account
+        self.call = call
+        self.status = status
+        self.url = url
+        self.service_message = message
+
+    def forbidden(self) -> str:
+        """The cause of a 403."""
+        return "403 Forbidden: the account may not do this"
+
+    def failure(self) -> ServiceFailure:
+        """This error as an operator reads it: account, URL and cause."""
+        if self.status is None:
+            cause = network_cause(self) or one_line(self.service_message, 200)
+        elif self.status == 401:
+            cause = f"401 Unauthorized: {self.unauthorized}"
+        elif self.status == 403:
+            cause = self.forbidden()
+        else:
+            try:
+                head = f"{self.status} {HTTPStatus(self.status).phrase}"
+            except ValueError:
+                head = str(self.status)
+            said = one_line(self.service_message, 300)
+            cause = f"{head} from {self.label}: {said}"
+        return ServiceFailure(
+            parameter=self.parameter,
+            cause=cause,
+            account=self.account,
+            endpoint=self.url,
+            service=self.service,
+            status=self.status,
+            detail=one_line(self),
+        )
 
 
 def exception_chain(exc: BaseException) -> list[BaseException]:

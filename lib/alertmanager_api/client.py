@@ -11,7 +11,6 @@ unexpected becomes an ``AlertmanagerError`` that describes itself to the operato
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from http import HTTPStatus
 from typing import Any, Self
 from urllib.parse import quote
 
@@ -19,51 +18,20 @@ import requests
 
 from alertmanager_api.account import AlertmanagerAccount
 from alertmanager_api.silences import Matcher, Silence
-from pack_common import ServiceFailure, network_cause, one_line
+from pack_common import HTTPServiceError, one_line
 
 PARAMETER = "alertmanager_account"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE"})
 
 
-class AlertmanagerError(RuntimeError):
+class AlertmanagerError(HTTPServiceError):
     """A request to Alertmanager failed. ``status`` is None when no answer came
     (``failure()`` then says why: refused, timed out, reset, TLS ...)."""
 
-    def __init__(
-        self, account: str, call: str, status: int | None, message: str, url: str
-    ) -> None:
-        super().__init__(
-            f"alertmanager_account {account!r}: {call} failed ({status}): {message}"
-        )
-        self.account = account
-        self.call = call
-        self.status = status
-        self.url = url
-        self.service_message = message
-
-    def failure(self) -> ServiceFailure:
-        """This error as an operator reads it: account, URL and cause."""
-        if self.status is None:
-            cause = network_cause(self) or one_line(self.service_message, 200)
-        elif self.status == 401:
-            cause = "401 Unauthorized: Alertmanager refused the credentials"
-        elif self.status == 403:
-            cause = "403 Forbidden: the account may not do this"
-        else:
-            try:
-                head = f"{self.status} {HTTPStatus(self.status).phrase}"
-            except ValueError:
-                head = str(self.status)
-            cause = f"{head} from Alertmanager: {one_line(self.service_message, 300)}"
-        return ServiceFailure(
-            parameter=PARAMETER,
-            cause=cause,
-            account=self.account,
-            endpoint=self.url,
-            service="alertmanager",
-            status=self.status,
-            detail=one_line(self),
-        )
+    parameter = PARAMETER
+    service = "alertmanager"
+    label = "Alertmanager"
+    unauthorized = "Alertmanager refused the credentials"
 
 
 def rfc3339(moment: datetime) -> str:

@@ -10,7 +10,6 @@ unexpected becomes an ``IcingaError`` that describes itself (``failure()``).
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any, Self
 from urllib.parse import quote
 
@@ -18,52 +17,25 @@ import requests
 
 from icinga_api.account import IcingaAccount
 from icinga_api.downtimes import Downtime
-from pack_common import ServiceFailure, network_cause, one_line
+from pack_common import HTTPServiceError, one_line
 
 PARAMETER = "icinga_account"
 
 
-class IcingaError(RuntimeError):
+class IcingaError(HTTPServiceError):
     """A request to the Icinga 2 API failed. ``status`` is None when no answer came
     (``failure()`` then says why: refused, timed out, reset, TLS ...)."""
 
-    def __init__(
-        self, account: str, call: str, status: int | None, message: str, url: str
-    ) -> None:
-        super().__init__(
-            f"icinga_account {account!r}: {call} failed ({status}): {message}"
-        )
-        self.account = account
-        self.call = call
-        self.status = status
-        self.url = url
-        self.service_message = message
+    parameter = PARAMETER
+    service = "icinga2"
+    label = "Icinga"
+    unauthorized = "Icinga refused the API user's credentials"
 
-    def failure(self) -> ServiceFailure:
-        """This error as an operator reads it: account, URL and cause."""
-        if self.status is None:
-            cause = network_cause(self) or one_line(self.service_message, 200)
-        elif self.status == 401:
-            cause = "401 Unauthorized: Icinga refused the API user's credentials"
-        elif self.status == 403:
-            cause = (
-                "403 Forbidden: the API user lacks the permission "
-                f"({one_line(self.service_message, 200)})"
-            )
-        else:
-            try:
-                head = f"{self.status} {HTTPStatus(self.status).phrase}"
-            except ValueError:
-                head = str(self.status)
-            cause = f"{head} from Icinga: {one_line(self.service_message, 300)}"
-        return ServiceFailure(
-            parameter=PARAMETER,
-            cause=cause,
-            account=self.account,
-            endpoint=self.url,
-            service="icinga2",
-            status=self.status,
-            detail=one_line(self),
+    def forbidden(self) -> str:
+        """A 403 names the missing permission Icinga reported."""
+        return (
+            "403 Forbidden: the API user lacks the permission "
+            f"({one_line(self.service_message, 200)})"
         )
 
 
