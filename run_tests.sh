@@ -56,6 +56,7 @@ if [ "$integration" = 1 ]; then
   ./tools/devcloud/devcloud up
   ./tools/devcloud/devcloud seed
   ./tools/services/ensure_monitoring.sh  # Alertmanager + Icinga 2 for the monitoring tests (issue 17)
+  ./tools/services/ensure_browser.sh  # Chromium + vnu.jar for the report-render tests (issue 16)
 fi
 
 phase "pytest ${tiers[*]}"

@@ -312,19 +312,36 @@ def to_text(data: dict[str, Any]) -> str:
 
 _BAR_WIDTH = 360
 _ROW = 22
+#: Width of one character of the 12px labels (Arial capitals, as in resource
+#: classes, rounded up), to size the label column so that a long resource class
+#: or flavor name never runs into its bar.
+_CHAR_WIDTH = 9
+_SVG_STYLE = "display: block; margin: 4px 0 16px 0;"
+
+
+def _svg_open(title: str, width: int, height: int) -> list[str]:
+    """The start of a chart: a block-level inline SVG, titled for screen readers
+    and mail clients that show no graphics."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" role="img" aria-label="{html.escape(title)}" '
+        f'style="{_SVG_STYLE}">',
+        f"<title>{html.escape(title)}</title>",
+        f'<text x="0" y="14" font-family="Arial" font-size="13" '
+        f'font-weight="bold">{html.escape(title)}</text>',
+    ]
+
+
+def _label_width(labels: Sequence[str]) -> int:
+    return 12 + _CHAR_WIDTH * max([8, *(len(label) for label in labels)])
 
 
 def _bar_chart(title: str, resources: dict[str, Any]) -> str:
     """An inline SVG of used vs capacity per resource class (one bar each)."""
     items = [(rc, r) for rc, r in resources.items() if r.get("capacity")]
-    height = 28 + _ROW * len(items)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_BAR_WIDTH + 260}" '
-        f'height="{height}" role="img" aria-label="{html.escape(title)}">',
-        f"<title>{html.escape(title)}</title>",
-        f'<text x="0" y="14" font-family="Arial" font-size="13" '
-        f'font-weight="bold">{html.escape(title)}</text>',
-    ]
+    left = _label_width([rc for rc, _ in items])
+    width = max(left + _BAR_WIDTH + 230, 8 * len(title) + 10)
+    parts = _svg_open(title, width, 28 + _ROW * len(items))
     for index, (rc, r) in enumerate(items):
         y = 22 + index * _ROW
         capacity = max(1, int(r["capacity"]))
@@ -333,10 +350,11 @@ def _bar_chart(title: str, resources: dict[str, Any]) -> str:
         parts += [
             f'<text x="0" y="{y + 13}" font-family="Arial" font-size="12">'
             f"{html.escape(rc)}</text>",
-            f'<rect x="90" y="{y}" width="{_BAR_WIDTH}" height="16" fill="#e4e7eb"/>',
-            f'<rect x="90" y="{y}" width="{round(_BAR_WIDTH * share)}" height="16" '
-            f'fill="{colour}"/>',
-            f'<text x="{_BAR_WIDTH + 96}" y="{y + 13}" font-family="Arial" '
+            f'<rect x="{left}" y="{y}" width="{_BAR_WIDTH}" height="16" '
+            'fill="#e4e7eb"/>',
+            f'<rect x="{left}" y="{y}" width="{round(_BAR_WIDTH * share)}" '
+            f'height="16" fill="{colour}"/>',
+            f'<text x="{left + _BAR_WIDTH + 6}" y="{y + 13}" font-family="Arial" '
             f'font-size="12">{int(r["used"])} / {int(r["capacity"])} used '
             f"({round(share * 100)}%)</text>",
         ]
@@ -349,22 +367,17 @@ def _fits_chart(title: str, fits: dict[str, int]) -> str:
     largest)."""
     items = list(fits.items())
     largest = max([1, *fits.values()])
-    height = 28 + _ROW * len(items)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_BAR_WIDTH + 260}" '
-        f'height="{height}" role="img" aria-label="{html.escape(title)}">',
-        f"<title>{html.escape(title)}</title>",
-        f'<text x="0" y="14" font-family="Arial" font-size="13" '
-        f'font-weight="bold">{html.escape(title)}</text>',
-    ]
+    left = _label_width([flavor for flavor, _ in items])
+    width = max(left + _BAR_WIDTH + 90, 8 * len(title) + 10)
+    parts = _svg_open(title, width, 28 + _ROW * len(items))
     for index, (flavor, count) in enumerate(items):
         y = 22 + index * _ROW
-        width = round(_BAR_WIDTH * count / largest)
+        bar = round(_BAR_WIDTH * count / largest)
         parts += [
             f'<text x="0" y="{y + 13}" font-family="Arial" font-size="12">'
             f"{html.escape(flavor)}</text>",
-            f'<rect x="130" y="{y}" width="{width}" height="16" fill="#27ae60"/>',
-            f'<text x="{width + 136}" y="{y + 13}" font-family="Arial" '
+            f'<rect x="{left}" y="{y}" width="{bar}" height="16" fill="#27ae60"/>',
+            f'<text x="{left + bar + 6}" y="{y + 13}" font-family="Arial" '
             f'font-size="12">{count}</text>',
         ]
     parts.append("</svg>")
