@@ -12,6 +12,8 @@
   operator reads it (account, endpoint, cause); each API package describes its own
   errors with one (``network_cause`` finds the socket-level reason under any
   library's wrappers). ``redact`` keeps secrets out of error text.
+- ``HTTPServiceError`` / ``HTTPClient``: the error and the request loop shared by the
+  REST clients of pack config accounts (Alertmanager, Icinga, JupyterHub).
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ import json
 import re
 import socket
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
+
+import requests
 
 
 class ConfigError(ValueError):
@@ -251,6 +255,70 @@ class HTTPServiceError(RuntimeError):
             status=self.status,
             detail=one_line(self),
         )
+
+
+#: The HTTP methods whose request may be sent twice with the effect of once (RFC 9110).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+class HTTPClient:
+    """The base of the pack's REST clients: one ``requests`` session (close it, or use
+    ``with``) and ``send``, the one request loop they all go through."""
+
+    def __init__(self, session: requests.Session) -> None:
+        self._session = session
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._session.close()
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        timeout: float,
+        verify: bool | str,
+        idempotent: bool,
+        no_answer: Callable[[requests.RequestException], Exception],
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send ``method url`` with ``timeout`` and TLS ``verify`` (given per request:
+        a session's ``verify`` loses to ``REQUESTS_CA_BUNDLE``) and return the answer,
+        whatever its status.
+
+        An ``idempotent`` request whose connection failed before any answer is sent
+        once more; never one that timed out (the service may still be doing it) or
+        failed TLS (it would fail again), and never a request that is not idempotent
+        (a create whose reply was lost is found again by its key instead). When no
+        answer comes, the exception ``no_answer`` makes of the failure is raised
+        from it."""
+        attempts = 2 if idempotent else 1
+        attempt = 1
+        while True:
+            try:
+                return self._session.request(
+                    method, url, timeout=timeout, verify=verify, **kwargs
+                )
+            except requests.RequestException as exc:
+                if attempt < attempts and _connection_failed(exc):
+                    attempt += 1
+                    continue
+                raise no_answer(exc) from exc
+
+
+def _connection_failed(exc: requests.RequestException) -> bool:
+    """The connection failed before the request was answered (refused, reset, name
+    not found ...), neither by a timeout (``ConnectTimeout`` is both) nor in TLS."""
+    return isinstance(exc, requests.ConnectionError) and not isinstance(
+        exc, requests.Timeout | requests.exceptions.SSLError
+    )
 
 
 def exception_chain(exc: BaseException) -> list[BaseException]:

@@ -11,17 +11,16 @@ unexpected becomes an ``AlertmanagerError`` that describes itself to the operato
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from alertmanager_api.account import AlertmanagerAccount
 from alertmanager_api.silences import Matcher, Silence
-from pack_common import HTTPServiceError, one_line
+from pack_common import IDEMPOTENT_METHODS, HTTPClient, HTTPServiceError, one_line
 
 PARAMETER = "alertmanager_account"
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE"})
 
 
 class AlertmanagerError(HTTPServiceError):
@@ -39,30 +38,20 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class AlertmanagerClient:
+class AlertmanagerClient(HTTPClient):
     """REST client for one Alertmanager; close it (or use ``with``)."""
 
     def __init__(
         self, account: AlertmanagerAccount, session: requests.Session | None = None
     ) -> None:
+        super().__init__(session or requests.Session())
         self.account = account
-        self._session = session or requests.Session()
         self._session.verify = account.tls_verify
         self._session.headers["Accept"] = "application/json"
         if account.token:
             self._session.headers["Authorization"] = f"Bearer {account.token}"
         elif account.username:
             self._session.auth = (account.username, account.password or "")
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self._session.close()
 
     def request(
         self, method: str, path: str, expected: tuple[int, ...] = (200,), **kw: Any
@@ -71,31 +60,17 @@ class AlertmanagerClient:
         one of ``expected``."""
         call = f"{method} /api/v2{path}"
         url = f"{self.account.url}/api/v2{path}"
-        attempts = 2 if method in IDEMPOTENT_METHODS else 1
-        for attempt in range(attempts):
-            try:
-                response = self._session.request(
-                    method,
-                    url,
-                    timeout=self.account.timeout,
-                    # per request: a session's verify loses to REQUESTS_CA_BUNDLE
-                    verify=self.account.tls_verify,
-                    **kw,
-                )
-                break
-            except requests.Timeout as exc:
-                raise AlertmanagerError(
-                    self.account.name, call, None, str(exc), url
-                ) from exc
-            except requests.RequestException as exc:
-                retry = isinstance(exc, requests.ConnectionError) and not isinstance(
-                    exc, requests.exceptions.SSLError
-                )
-                if attempt + 1 < attempts and retry:
-                    continue
-                raise AlertmanagerError(
-                    self.account.name, call, None, str(exc), url
-                ) from exc
+        response = self.send(
+            method,
+            url,
+            timeout=self.account.timeout,
+            verify=self.account.tls_verify,
+            idempotent=method in IDEMPOTENT_METHODS,
+            no_answer=lambda exc: AlertmanagerError(
+                self.account.name, call, None, str(exc), url
+            ),
+            **kw,
+        )
         if response.status_code not in expected:
             raise AlertmanagerError(
                 self.account.name,

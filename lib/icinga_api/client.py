@@ -10,14 +10,14 @@ unexpected becomes an ``IcingaError`` that describes itself (``failure()``).
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from icinga_api.account import IcingaAccount
 from icinga_api.downtimes import Downtime
-from pack_common import HTTPServiceError, one_line
+from pack_common import HTTPClient, HTTPServiceError, one_line
 
 PARAMETER = "icinga_account"
 
@@ -39,27 +39,17 @@ class IcingaError(HTTPServiceError):
         )
 
 
-class IcingaClient:
+class IcingaClient(HTTPClient):
     """REST client for one Icinga 2 API; close it (or use ``with``)."""
 
     def __init__(
         self, account: IcingaAccount, session: requests.Session | None = None
     ) -> None:
+        super().__init__(session or requests.Session())
         self.account = account
-        self._session = session or requests.Session()
         self._session.verify = account.tls_verify
         self._session.auth = (account.username, account.password)
         self._session.headers["Accept"] = "application/json"
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self._session.close()
 
     def request(
         self,
@@ -74,29 +64,19 @@ class IcingaClient:
         connection) sent as POST with ``X-HTTP-Method-Override: GET``."""
         call = f"{method} /v1{path}"
         url = f"{self.account.url}/v1{path}"
-        attempts = 2 if query or method == "GET" else 1
-        headers = {"X-HTTP-Method-Override": "GET"} if query else {}
-        for attempt in range(attempts):
-            try:
-                response = self._session.request(
-                    "POST" if query else method,
-                    url,
-                    timeout=self.account.timeout,
-                    # per request: a session's verify loses to REQUESTS_CA_BUNDLE
-                    verify=self.account.tls_verify,
-                    headers=headers,
-                    **kw,
-                )
-                break
-            except requests.Timeout as exc:
-                raise IcingaError(self.account.name, call, None, str(exc), url) from exc
-            except requests.RequestException as exc:
-                retry = isinstance(exc, requests.ConnectionError) and not isinstance(
-                    exc, requests.exceptions.SSLError
-                )
-                if attempt + 1 < attempts and retry:
-                    continue
-                raise IcingaError(self.account.name, call, None, str(exc), url) from exc
+        response = self.send(
+            "POST" if query else method,
+            url,
+            timeout=self.account.timeout,
+            verify=self.account.tls_verify,
+            # only reads: Icinga's PUT creates (a second one fails), actions are POSTs
+            idempotent=query or method == "GET",
+            no_answer=lambda exc: IcingaError(
+                self.account.name, call, None, str(exc), url
+            ),
+            headers={"X-HTTP-Method-Override": "GET"} if query else {},
+            **kw,
+        )
         if response.status_code not in expected:
             raise IcingaError(
                 self.account.name, call, response.status_code, _message(response), url

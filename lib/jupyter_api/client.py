@@ -27,7 +27,7 @@ from requests.adapters import HTTPAdapter
 from jupyter_api.environment import CONFIG_KEY, JupyterEnv
 from jupyter_api.models import HubUser, ServerState, StartResult
 from jupyter_api.pace import MAX_WORKERS, Deadline
-from pack_common import ServiceFailure, network_cause, one_line
+from pack_common import HTTPClient, ServiceFailure, network_cause, one_line
 
 #: Without this Accept header ``GET /users`` is a plain list silently capped at 200.
 PAGINATION_MEDIA_TYPE = "application/jupyterhub-pagination+json"
@@ -113,34 +113,24 @@ class DeadlineReached(JupyterHubError):
         return self.deadline.message
 
 
-class JupyterHubClient:
+class JupyterHubClient(HTTPClient):
     """REST client for one hub; close it (or use ``with``) to release connections."""
 
     def __init__(
         self, env: JupyterEnv, session: requests.Session | None = None
     ) -> None:
-        self.env = env
         if session is None:
             session = requests.Session()
             # One connection per worker thread of a batch (requests' default is 10).
             adapter = HTTPAdapter(pool_connections=1, pool_maxsize=MAX_WORKERS)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
-        self._session = session
+        super().__init__(session)
+        self.env = env
         self._session.headers["Authorization"] = f"token {env.token}"
         self._session.verify = env.verify
         #: The deadline every request is clipped to (``bounded_by``), if any.
         self.deadline: Deadline | None = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self._session.close()
 
     @contextmanager
     def bounded_by(self, deadline: Deadline) -> Iterator[Self]:
@@ -175,19 +165,30 @@ class JupyterHubClient:
             if left <= 0:
                 raise DeadlineReached(self.env.name, call, deadline, user, url)
             timeout = min(timeout, left)
-        try:
-            response = self._session.request(method, url, timeout=timeout, **kwargs)
-        except requests.RequestException as exc:
+
+        def no_answer(exc: requests.RequestException) -> JupyterHubError:
             if (
                 deadline is not None
                 and isinstance(exc, requests.Timeout)
                 and timeout < self.env.timeout
             ):  # cut short by the deadline, not by the environment's timeout
-                raise DeadlineReached(self.env.name, call, deadline, user, url) from exc
+                return DeadlineReached(self.env.name, call, deadline, user, url)
             error = JupyterHubError(self.env.name, call, None, str(exc), user, url)
             if isinstance(exc, requests.Timeout):
                 error.timeout = timeout
-            raise error from exc
+            return error
+
+        response = self.send(
+            method,
+            url,
+            timeout=timeout,
+            verify=self.env.verify,
+            # never retried: a batch's re-run finishes what is left, and a retry
+            # would spend the batch's deadline on one user
+            idempotent=False,
+            no_answer=no_answer,
+            **kwargs,
+        )
         if response.status_code not in expected:
             message = hub_message(response)
             if response.status_code == 403:
@@ -196,10 +197,6 @@ class JupyterHubClient:
                 self.env.name, call, response.status_code, message, user, url
             )
         return response
-
-    def whoami(self) -> dict[str, Any]:
-        """The token's owner and scopes (``GET /user``)."""
-        return self.request("GET", "/user").json()
 
     # users -------------------------------------------------------------------
 
