@@ -57,12 +57,14 @@ def _one(project_ids: tuple[str, ...] | None) -> dict[str, str]:
     return {}
 
 
+@dataclass(frozen=True)
 class _Record:
-    """``as_dict`` for the frozen records below."""
+    """``as_dict`` for the frozen records below (a dataclass without fields, so
+    ``asdict`` knows ``self`` is one)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return asdict(self)  # type: ignore[call-overload]
+        return asdict(self)
 
 
 # ------------------------------------------------------------------ network

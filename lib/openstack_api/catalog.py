@@ -75,7 +75,7 @@ def authenticate(conn: Connection) -> tuple[Identity, float]:
     except (sdk_exceptions.SDKException, ks_exceptions.ClientException) as exc:
         raise AuthenticationFailed(f"{type(exc).__name__}: {exc}") from exc
     elapsed_ms = (time.perf_counter() - started) * 1000
-    access = _access(conn)
+    access = token_access(conn)
     expires = getattr(access, "expires", None)
     identity = Identity(
         user_id=str(access.user_id),
@@ -90,7 +90,7 @@ def authenticate(conn: Connection) -> tuple[Identity, float]:
     return identity, round(elapsed_ms, 1)
 
 
-def _access(conn: Connection) -> AccessInfo:
+def token_access(conn: Connection) -> AccessInfo:
     """The token of an authorised connection (``authenticate`` got one)."""
     # openstacksdk connections authenticate with a keystoneauth identity plugin
     auth = cast(BaseIdentityPlugin, conn.session.auth)
@@ -99,7 +99,7 @@ def _access(conn: Connection) -> AccessInfo:
 
 def catalog_services(conn: Connection) -> list[tuple[str, str | None]]:
     """``(type, name)`` of every service in the token's catalog, sorted by type."""
-    access = _access(conn)
+    access = token_access(conn)
     catalog = access.service_catalog.catalog or []
     return sorted((str(svc.get("type")), svc.get("name")) for svc in catalog)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from openstack.config import OpenStackConfig
 from openstack.connection import Connection
@@ -18,12 +18,23 @@ from openstack.connection import Connection
 from openstack_query.connect import CONNECT_RETRIES, DEFAULT_TIMEOUT, open_connection
 from pack_common import ConfigError, entry_names, find_named_entry, require_fields
 
+if TYPE_CHECKING:
+    from openstack.identity.v3._proxy import Proxy as IdentityV3
+    from openstack.image.v2._proxy import Proxy as ImageV2
+
 CONFIG_KEY = "clouds"
 PARAMETER = "cloud_account"
 APP_NAME = "openstack_ops"
 # CONNECT_RETRIES and DEFAULT_TIMEOUT (seconds) are the Query library's, re-exported:
 # every connection the pack opens has them (see openstack_query.connect).
-__all__ = ["CONNECT_RETRIES", "DEFAULT_TIMEOUT", "CloudAccount", "connect"]
+__all__ = [
+    "CONNECT_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "CloudAccount",
+    "connect",
+    "identity_v3",
+    "image_v2",
+]
 _REQUIRED = ("auth_url", "username", "password", "project_name")
 _PSEUDO_CLOUDS = frozenset({"defaults", "envvars"})
 #: The ``cloud_account`` each connection opened by ``connect`` is for.
@@ -134,3 +145,19 @@ def connect(config: Mapping[str, Any], cloud_account: str | None) -> Connection:
         f"'{CONFIG_KEY}' (configured: {configured}) nor in clouds.yaml "
         f"(found: {in_yaml})"
     )
+
+
+# openstacksdk types ``conn.identity`` and ``conn.image`` as the union of every API
+# version it knows (Keystone v2 | v3, Glance v1 | v2) since the version is negotiated
+# at run time. The pack speaks only Keystone v3 and Glance v2 (Keystone dropped v2 in
+# Queens, Glance v1 in Rocky), so these two say so to the type checker.
+
+
+def identity_v3(conn: Connection) -> IdentityV3:
+    """``conn.identity``: the Keystone v3 proxy."""
+    return cast("IdentityV3", conn.identity)
+
+
+def image_v2(conn: Connection) -> ImageV2:
+    """``conn.image``: the Glance v2 proxy."""
+    return cast("ImageV2", conn.image)

@@ -120,7 +120,7 @@ def find_hypervisor(
             _Match(h.id, ident, h) for h in hypervisors if ident in (h.name, h.host)
         ]
 
-    match = find_one(
+    match: _Match = find_one(
         parameter,
         identifier,
         "hypervisor",

@@ -9,19 +9,13 @@ built on them are idempotent.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, cast
+from typing import Any
 
 from openstack import exceptions as sdk_exceptions
 from openstack.connection import Connection
-from openstack.identity.v3._proxy import Proxy as KeystoneV3
 
+from openstack_api.connection import identity_v3
 from openstack_api.lookup import find_one, not_found_as_none
-
-
-def _keystone(conn: Connection) -> KeystoneV3:
-    """The connection's identity proxy, as the v3 one it is (the pack speaks Keystone
-    v3 only; openstacksdk types ``conn.identity`` as v2 or v3)."""
-    return cast(KeystoneV3, conn.identity)
 
 
 def _domain_of(resource: Any) -> str:
@@ -35,8 +29,8 @@ def find_domain(conn: Connection, identifier: str, parameter: str = "domain") ->
         parameter,
         identifier,
         "domain",
-        not_found_as_none(_keystone(conn).get_domain),
-        lambda name: _keystone(conn).domains(name=name),
+        not_found_as_none(identity_v3(conn).get_domain),
+        lambda name: identity_v3(conn).domains(name=name),
     )
 
 
@@ -52,13 +46,13 @@ def find_project(
         query: dict[str, Any] = {"name": name}
         if domain_id:
             query["domain_id"] = domain_id
-        return _keystone(conn).projects(**query)
+        return identity_v3(conn).projects(**query)
 
     return find_one(
         parameter,
         identifier,
         "project",
-        not_found_as_none(_keystone(conn).get_project),
+        not_found_as_none(identity_v3(conn).get_project),
         by_name,
         _domain_of,
     )
@@ -70,8 +64,8 @@ def find_user(conn: Connection, identifier: str, parameter: str = "user") -> Any
         parameter,
         identifier,
         "user",
-        not_found_as_none(_keystone(conn).get_user),
-        lambda name: _keystone(conn).users(name=name),
+        not_found_as_none(identity_v3(conn).get_user),
+        lambda name: identity_v3(conn).users(name=name),
         _domain_of,
     )
 
@@ -82,8 +76,8 @@ def find_group(conn: Connection, identifier: str, parameter: str = "group") -> A
         parameter,
         identifier,
         "group",
-        not_found_as_none(_keystone(conn).get_group),
-        lambda name: _keystone(conn).groups(name=name),
+        not_found_as_none(identity_v3(conn).get_group),
+        lambda name: identity_v3(conn).groups(name=name),
         _domain_of,
     )
 
@@ -94,8 +88,8 @@ def find_role(conn: Connection, identifier: str, parameter: str = "role") -> Any
         parameter,
         identifier,
         "role",
-        not_found_as_none(_keystone(conn).get_role),
-        lambda name: _keystone(conn).roles(name=name),
+        not_found_as_none(identity_v3(conn).get_role),
+        lambda name: identity_v3(conn).roles(name=name),
         _domain_of,
     )
 
@@ -136,7 +130,7 @@ def _role_request(
     Keystone's answer is checked here instead.
     """
     url = f"/projects/{project_id}/{kind}/{subject_id}/roles/{role_id}"
-    response = getattr(_keystone(conn), method)(url)
+    response = getattr(identity_v3(conn), method)(url)
     if response.status_code == 404 and method == "head":
         return False
     sdk_exceptions.raise_from_response(response)
@@ -198,14 +192,14 @@ def revoke_group_role(
 
 def in_group(conn: Connection, group_id: str, user_id: str) -> bool:
     """Whether ``user_id`` is a member of ``group_id``."""
-    return bool(_keystone(conn).check_user_in_group(user_id, group_id))
+    return bool(identity_v3(conn).check_user_in_group(user_id, group_id))
 
 
 def add_to_group(conn: Connection, group_id: str, user_id: str) -> bool:
     """Add the user; False (nothing done) when already a member."""
     if in_group(conn, group_id, user_id):
         return False
-    _keystone(conn).add_user_to_group(user_id, group_id)
+    identity_v3(conn).add_user_to_group(user_id, group_id)
     return True
 
 
@@ -213,13 +207,13 @@ def remove_from_group(conn: Connection, group_id: str, user_id: str) -> bool:
     """Remove the user; False (nothing done) when not a member."""
     if not in_group(conn, group_id, user_id):
         return False
-    _keystone(conn).remove_user_from_group(user_id, group_id)
+    identity_v3(conn).remove_user_from_group(user_id, group_id)
     return True
 
 
 def group_members(conn: Connection, group_id: str) -> list[dict[str, str]]:
     """The members of a group, sorted by name."""
-    users = _keystone(conn).group_users(group_id)
+    users = identity_v3(conn).group_users(group_id)
     return sorted((Ref.of(u).as_dict() for u in users), key=lambda r: r["name"])
 
 
@@ -263,7 +257,7 @@ class Assignment:
 
 def project_assignments(conn: Connection, project_id: str) -> list[Assignment]:
     """Direct role assignments on a project (users and groups), with names."""
-    found = _keystone(conn).role_assignments(
+    found = identity_v3(conn).role_assignments(
         scope_project_id=project_id, include_names=True
     )
     return [Assignment.from_sdk(a) for a in found]
@@ -273,13 +267,17 @@ def user_assignments(conn: Connection, user_id: str) -> list[Assignment]:
     """The project role assignments a user holds directly and through its groups
     (each group's grant is listed as that group's assignment). Implied roles are not
     expanded: these are the grants an operator made and can revoke."""
-    found = list(_keystone(conn).role_assignments(user_id=user_id, include_names=True))
-    for group in _keystone(conn).user_groups(user_id):
-        found += _keystone(conn).role_assignments(group_id=group.id, include_names=True)
+    found = list(
+        identity_v3(conn).role_assignments(user_id=user_id, include_names=True)
+    )
+    for group in identity_v3(conn).user_groups(user_id):
+        found += identity_v3(conn).role_assignments(
+            group_id=group.id, include_names=True
+        )
     return [Assignment.from_sdk(a) for a in found if (a.scope or {}).get("project")]
 
 
 def user_groups(conn: Connection, user_id: str) -> list[dict[str, str]]:
     """The groups a user belongs to, sorted by name."""
-    groups = _keystone(conn).user_groups(user_id)
+    groups = identity_v3(conn).user_groups(user_id)
     return sorted((Ref.of(g).as_dict() for g in groups), key=lambda r: r["name"])

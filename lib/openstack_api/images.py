@@ -12,6 +12,7 @@ from typing import Any
 
 from openstack.connection import Connection
 
+from openstack_api.connection import image_v2
 from openstack_api.lookup import find_one, not_found_as_none
 
 ACCEPTED = "accepted"
@@ -23,8 +24,8 @@ def find_image(conn: Connection, parameter: str, identifier: str) -> Any:
         parameter,
         identifier,
         "image",
-        not_found_as_none(conn.image.get_image),
-        lambda name: conn.image.images(name=name, visibility="all"),
+        not_found_as_none(image_v2(conn).get_image),
+        lambda name: image_v2(conn).images(name=name, visibility="all"),
         describe=lambda i: f"owner {i.owner}, {i.visibility}",
     )
 
@@ -44,7 +45,7 @@ def membership(conn: Connection, image: Any, project_id: str) -> Membership | No
     """
     if image.visibility != "shared":
         return None
-    for member in conn.image.members(image.id):
+    for member in image_v2(conn).members(image.id):
         if member.member_id == project_id:
             return Membership(project_id, member.status)
     return None
@@ -53,20 +54,20 @@ def membership(conn: Connection, image: Any, project_id: str) -> Membership | No
 def set_visibility(conn: Connection, image_id: str, visibility: str) -> str:
     """Change the image's visibility (e.g. private -> shared before adding members);
     the visibility Glance reports afterwards."""
-    updated = conn.image.update_image(image_id, visibility=visibility)
+    updated = image_v2(conn).update_image(image_id, visibility=visibility)
     return str(getattr(updated, "visibility", None) or visibility)
 
 
 def add_member(conn: Connection, image_id: str, project_id: str) -> None:
     """Add ``project_id`` as a member (Glance sets it ``pending``)."""
-    conn.image.add_member(image_id, member=project_id)
+    image_v2(conn).add_member(image_id, member=project_id)
 
 
 def accept(conn: Connection, image_id: str, project_id: str) -> None:
     """Mark the membership accepted (an admin may do it for the member)."""
-    conn.image.update_member(project_id, image_id, status=ACCEPTED)
+    image_v2(conn).update_member(project_id, image_id, status=ACCEPTED)
 
 
 def remove_member(conn: Connection, image_id: str, project_id: str) -> None:
     """Remove the project's membership."""
-    conn.image.remove_member(project_id, image_id, ignore_missing=False)
+    image_v2(conn).remove_member(project_id, image_id, ignore_missing=False)

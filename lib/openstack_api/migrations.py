@@ -21,6 +21,7 @@ from openstack.connection import Connection
 
 from openstack_api import servers as servers_api
 from openstack_api.compute_services import ComputeService
+from openstack_api.connection import image_v2
 from openstack_api.servers import ServerInfo
 from pack_common import ConfigError
 
@@ -311,7 +312,7 @@ def _snapshot(
     image_id = str(image.id)
     servers_api.wait_for(conn, server_id, _idle, timeout, f"snapshotting as {name}")
     try:
-        status = str(conn.image.get_image(image_id).status)
+        status = str(image_v2(conn).get_image(image_id).status)
     except exceptions.NotFoundException:
         raise RuntimeError(f"snapshot {name} ({image_id}) disappeared") from None
     if status in SNAPSHOT_FAILED:
@@ -329,7 +330,7 @@ def snapshots_of(conn: Connection, server_id: str) -> list[Any]:
     """
     return [
         img
-        for img in conn.image.images()
+        for img in image_v2(conn).images()
         if (img.name or "").startswith(f"{SNAPSHOT_PREFIX}-")
         and _image_property(img, SNAPSHOT_PROPERTY) == server_id
     ]

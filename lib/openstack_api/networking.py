@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from openstack import exceptions
@@ -174,10 +175,13 @@ def create_security_group(
     try:
         for rule in spec.rules:
             create_or_find(
-                lambda rule=rule: conn.network.create_security_group_rule(
-                    security_group_id=group.id, project_id=project_id, **rule
+                partial(
+                    conn.network.create_security_group_rule,
+                    security_group_id=group.id,
+                    project_id=project_id,
+                    **rule,
                 ),
-                lambda rule=rule: _matching_rules(conn, group.id, rule),
+                partial(_matching_rules, conn, group.id, rule),
                 f"rule {_rule_text(rule)} of security group {spec.name!r}",
                 notes,
             )
@@ -415,11 +419,6 @@ def shared_network_policy(conn: Connection, network_id: str, project_id: str) ->
 def delete_rbac_policy(conn: Connection, policy_id: str) -> None:
     """Delete an RBAC policy (already gone is fine)."""
     conn.network.delete_rbac_policy(policy_id, ignore_missing=True)
-
-
-def rbac_policies_for(conn: Connection, project_id: str) -> list[Any]:
-    """RBAC policies granting ``project_id`` access to someone else's objects."""
-    return list(conn.network.rbac_policies(target_project_id=project_id))
 
 
 # --- removing everything a project owns -----------------------------------------------

@@ -13,6 +13,8 @@ from typing import Any
 
 from openstack.connection import Connection
 
+from openstack_api.catalog import token_access
+from openstack_api.connection import identity_v3
 from openstack_api.reconcile import create_or_find
 
 IMMUTABLE_TAG = "immutable"
@@ -48,8 +50,8 @@ def create_project(
     if parent_id:
         attrs["parent_id"] = parent_id
     return create_or_find(
-        lambda: conn.identity.create_project(**attrs),
-        lambda: conn.identity.projects(name=name, domain_id=domain_id),
+        lambda: identity_v3(conn).create_project(**attrs),
+        lambda: identity_v3(conn).projects(name=name, domain_id=domain_id),
         f"project {name!r}",
         notes,
     )
@@ -57,7 +59,7 @@ def create_project(
 
 def delete_project(conn: Connection, project_id: str) -> None:
     """Delete a project (already gone is fine)."""
-    conn.identity.delete_project(project_id, ignore_missing=True)
+    identity_v3(conn).delete_project(project_id, ignore_missing=True)
 
 
 def is_immutable(project: Any) -> bool:
@@ -141,7 +143,7 @@ def has_service(conn: Connection, service_type: str) -> bool:
     read from the token's catalog, which (unlike ``conn.has_service``) logs no
     warning for an absent service."""
     aliases = {"block-storage": ("block-storage", "volumev3", "volumev2", "volume")}
-    access = conn.session.auth.get_access(conn.session)
+    access = token_access(conn)
     present = {entry.get("type") for entry in access.service_catalog.catalog}
     return any(t in present for t in aliases.get(service_type, (service_type,)))
 

@@ -44,7 +44,8 @@ from pack_common import (  # noqa: E402
 STATE_PREFIX = "jupyter.inactive_users."
 
 
-class JupyterInactiveUsersSensor(PollingSensor):
+# StackStorm is not installed for type checking, so PollingSensor is Any to mypy.
+class JupyterInactiveUsersSensor(PollingSensor):  # type: ignore[misc]
     """Watch every configured JupyterHub for users inactive beyond its threshold."""
 
     def __init__(
