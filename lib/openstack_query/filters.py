@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from openstack_query.presets import (
     check_kind,
     evaluate,
     resolve_preset,
+    value_test,
 )
 from openstack_query.properties import Item, PropertyDef
 
@@ -39,6 +41,13 @@ class Filter:
         return evaluate(
             self.preset, self.prop.kind, self.args, self.prop.value(item), now
         )
+
+    def matcher(self, now: datetime) -> Callable[[Item], bool]:
+        """``matches`` with ``now`` bound, specialised once for checking many
+        items (a listing's every item)."""
+        test = value_test(self.preset, self.prop.kind, self.args, now)
+        value = self.prop.value
+        return lambda item: test(value(item))
 
     def single_value(self) -> Any | None:
         """The one value this filter requires (``equal_to`` or a one-value

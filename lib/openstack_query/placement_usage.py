@@ -81,7 +81,12 @@ def _get(conn: Any, path: str, params: dict[str, Any] | None = None) -> dict[str
         sdk_exceptions.raise_from_response(response)
     except sdk_exceptions.SDKException as exc:
         raise FetchError(f"Placement {path} failed: {exc}") from exc
-    return response.json()
+    data = response.json()
+    if not isinstance(data, dict):
+        raise FetchError(
+            f"Placement {path} answered {type(data).__name__}, not an object"
+        )
+    return data
 
 
 def _from_summary(summary: dict[str, Any]) -> dict[str, ResourceUsage]:

@@ -13,7 +13,8 @@ a pattern it does not support is a ``PresetError``.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -316,13 +317,14 @@ def evaluate(
         number = _as_number(value)
         if number is None:
             return False
+        bound: float = args.value  # a number (build_args)
         if preset is Preset.GREATER_THAN:
-            return number > args.value
+            return number > bound
         if preset is Preset.GREATER_THAN_OR_EQUAL_TO:
-            return number >= args.value
+            return number >= bound
         if preset is Preset.LESS_THAN:
-            return number < args.value
-        return number <= args.value
+            return number < bound
+        return number <= bound
     if preset in DATE_PRESETS:
         moment = to_utc(value)
         if moment is None or args.span is None:
@@ -341,7 +343,42 @@ def evaluate(
     return found if preset is Preset.MATCHES_REGEX else not found
 
 
-def _equal(value: Any, expected: Any, kind: PropKind) -> bool:
+def value_test(
+    preset: Preset, kind: PropKind, args: PresetArgs, now: datetime
+) -> Callable[[Any], bool]:
+    """``evaluate`` with everything but the value bound: a predicate on property
+    values, specialised for the presets a listing checks on every item."""
+    if kind is PropKind.STRING and preset in (Preset.ANY_IN, Preset.NOT_ANY_IN):
+        values = args.value_set
+        if preset is Preset.ANY_IN:
+            return lambda value: value is not None and str(value) in values
+        return lambda value: value is None or str(value) not in values
+    if kind is PropKind.STRING and preset in (Preset.EQUAL_TO, Preset.NOT_EQUAL_TO):
+        expected = args.value
+        if preset is Preset.EQUAL_TO:
+            return lambda value: value is not None and str(value) == expected
+        return lambda value: value is None or str(value) != expected
+    if preset in DATE_PRESETS and args.span is not None:
+        limit = now - args.span
+        compare = _DATE_COMPARISONS[preset]
+
+        def test(value: Any) -> bool:
+            moment = to_utc(value)
+            return moment is not None and compare(moment, limit)
+
+        return test
+    return lambda value: evaluate(preset, kind, args, value, now)
+
+
+_DATE_COMPARISONS: dict[Preset, Callable[[datetime, datetime], bool]] = {
+    Preset.OLDER_THAN: operator.lt,
+    Preset.OLDER_THAN_OR_EQUAL_TO: operator.le,
+    Preset.YOUNGER_THAN: operator.gt,
+    Preset.YOUNGER_THAN_OR_EQUAL_TO: operator.ge,
+}
+
+
+def _equal(value: Any, expected: object, kind: PropKind) -> bool:
     """Equality by kind: numbers numerically, booleans strictly, strings exactly."""
     if value is None:
         return False

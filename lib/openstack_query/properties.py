@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openstack_query.bodies import BodyView
+from openstack_query.bodies import BodyView, api_body
 from openstack_query.errors import UnknownPropertyError
 from openstack_query.kinds import PropKind
 
@@ -105,7 +105,11 @@ def attr(name: str, default: Any = None) -> Callable[[Item], Any]:
     """A getter reading attribute ``name`` of the openstacksdk object."""
 
     def getter(item: Item) -> Any:
-        value = getattr(item.raw, name, default)
+        raw = item.raw
+        if type(raw) is BodyView:
+            value = raw.read(name, default)
+        else:
+            value = getattr(raw, name, default)
         return default if value is None else value
 
     return getter
@@ -133,13 +137,4 @@ def derived(key: str, default: Any = None) -> Callable[[Item], Any]:
 def raw_body(resource: Any) -> dict[str, Any]:
     """The body attributes of an openstacksdk resource (or a plain dict), as the
     API sent them (openstacksdk resources are dicts too, but of converted values)."""
-    if isinstance(resource, BodyView):
-        return resource.body
-    body_attrs = getattr(resource, "_body", None)
-    attributes = getattr(body_attrs, "attributes", None)
-    if isinstance(attributes, dict):
-        return attributes
-    if isinstance(resource, dict):
-        return resource
-    to_dict = getattr(resource, "to_dict", None)
-    return to_dict() if callable(to_dict) else {}
+    return api_body(resource)

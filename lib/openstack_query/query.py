@@ -14,21 +14,19 @@ recomputed only when the sort, grouping or columns change.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openstack_query import render
-from openstack_query.bodies import BodyView, to_sdk
+from openstack_query import chaining, render
+from openstack_query.bodies import BodyView, paused_gc, to_sdk
 from openstack_query.connect import connection
 from openstack_query.errors import QueryError, QueryStateError, UnknownPropertyError
 from openstack_query.filters import Filter
 from openstack_query.kinds import PropKind
-from openstack_query.links import LINKS, Link, find_link
 from openstack_query.presets import Preset
 from openstack_query.properties import Item, PropertyDef
 from openstack_query.resource_type import FetchRequest, ResourceType, RunOptions
-from openstack_query.resources import UPSTREAM_CONFLICTS, resolve_type
+from openstack_query.resources import property_name, resolve_type
 from openstack_query.results import (
     GroupSpec,
     Row,
@@ -47,25 +45,6 @@ _DIRECTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class _Previous:
-    """The rows of the query ``then()`` was called on, kept for joining."""
-
-    link: Link
-    rows: tuple[Row, ...]
-    columns: tuple[str, ...]
-    source: Query
-
-
-def _key_values(value: Any) -> list[Any]:
-    """Join keys of a value: a list's elements, or the value itself; never None."""
-    if value is None or value == "":
-        return []
-    if isinstance(value, list | tuple | set | frozenset):
-        return [v for v in value if v is not None and v != ""]
-    return [value]
-
-
 class Query:
     """A query over one resource type (see ``openstack_query.resources``)."""
 
@@ -79,9 +58,8 @@ class Query:
         self._filters: list[Filter] = []
         self._sort: list[SortKey] = []
         self._group: GroupSpec | None = None
-        self._restriction: Filter | None = None
-        self._restricted_to_nothing = False
-        self._previous: _Previous | None = None
+        #: Set on a query made by ``then()`` (or for ``append_from()``).
+        self._chain: chaining.Restriction | None = None
         self._rows: list[Row] | None = None
         self._extra_columns: list[str] = []
         self._ordered: list[Row] | None = None
@@ -94,8 +72,6 @@ class Query:
         self._max_rows: int | None = None
         #: Rows dropped by ``max_rows`` in the last run.
         self.truncated = 0
-        #: How many times sorting / grouping were computed (they are cached).
-        self.computations = {"sort": 0, "group": 0}
 
     # ----------------------------------------------------------------- building
     @property
@@ -109,10 +85,7 @@ class Query:
     def _name(self, name: str) -> str:
         """``name``, or under ``upstream_names`` the property here that has
         upstream's meaning of it."""
-        if self.upstream_names and isinstance(name, str):
-            conflicts = UPSTREAM_CONFLICTS[self._type.name]
-            return conflicts.get(name.strip().lower(), name)
-        return name
+        return property_name(self._type, name, self.upstream_names)
 
     def _invalidate(self) -> None:
         self._ordered = None
@@ -246,7 +219,10 @@ class Query:
         return props
 
     def _all_filters(self) -> list[Filter]:
-        return self._filters + ([self._restriction] if self._restriction else [])
+        chain = self._chain
+        if chain is not None and chain.filter is not None:
+            return [*self._filters, chain.filter]
+        return list(self._filters)
 
     def run(
         self,
@@ -284,31 +260,25 @@ class Query:
             filters = tuple(self._all_filters())
             request = FetchRequest(filters, options, enrichments)
             self._request = request
-            items = [] if self._restricted_to_nothing else self._stream(conn, request)
+            nothing = self._chain is not None and self._chain.filter is None
+            items = [] if nothing else self._stream(conn, request)
             later = enrichments - self._type.listing_enrichments
             if self._type.enrich is not None:
                 for enrichment in sorted(later):
                     self._type.enrich(conn, items, enrichment, options)
             self._loaded = set(enrichments)
-        late = [f for f in filters if not self._streamable(f.prop)]
-        rows = [
-            Row(item)
-            for item in items
-            if all(f.matches(item, options.now) for f in late)
+        late = [
+            f.matcher(options.now) for f in filters if not self._type.streamable(f.prop)
         ]
+        rows = [Row(item) for item in items if all(check(item) for check in late)]
         self._extra_columns = []
-        if self._previous is not None:
-            rows = self._join_previous(rows, self._previous)
+        if self._chain is not None and self._chain.previous is not None:
+            rows, self._extra_columns = chaining.join_previous(
+                self, rows, self._chain.previous
+            )
         self._rows = rows
         self._invalidate()
         return self
-
-    def _streamable(self, prop: PropertyDef) -> bool:
-        """Whether ``prop`` can be read while the listing streams (it needs no
-        enrichment, or one the listing itself provides)."""
-        return (
-            prop.enrichment is None or prop.enrichment in self._type.listing_enrichments
-        )
 
     def _kept_props(self) -> list[PropertyDef]:
         """The streamable properties a kept row holds: the query's columns, sort
@@ -316,16 +286,12 @@ class Query:
         ``append_from()`` join on)."""
         names = [p.name for p in self._needed_props()]
         names.append("id")
-        names += [
-            link.source_prop for (a, _), link in LINKS.items() if a == self._type.name
-        ]
-        if self._previous is not None:
-            names.append(self._previous.link.target_prop)
+        names += [link.source_prop for link in self._type.links]
         kept: dict[str, PropertyDef] = {}
         for name in names:
             if self._type.properties.has(name):
                 prop = self._prop(name)
-                if self._streamable(prop):
+                if self._type.streamable(prop):
                     kept[prop.name] = prop
         return list(kept.values())
 
@@ -333,21 +299,28 @@ class Query:
         """The listing's items that pass every streamable filter and the scope,
         checked as each page arrives; each kept item slimmed (see ``Item``)."""
         options = request.options
-        now = options.now
-        checks = [f for f in request.filters if self._streamable(f.prop)]
+        checks = [
+            f.matcher(options.now)
+            for f in request.filters
+            if self._type.streamable(f.prop)
+        ]
+        scope = self._type.scope_check(options)
+        if scope is not None:
+            checks.append(scope)
         kept_props = self._kept_props()
-        slim_keys = self._type.slim_keys
+        slim_keys = None if self._keep_objects else self._type.slim_keys
         kept: list[Item] = []
-        for item in self._type.fetch(conn, request):
-            if not all(f.matches(item, now) for f in checks):
-                continue
-            if not self._in_scope(item, options):
-                continue
-            values = {p.name: p.value(item) for p in kept_props}
-            raw = item.raw
-            if not self._keep_objects and isinstance(raw, BodyView):
-                raw = raw.slimmed(slim_keys)
-            kept.append(Item(raw, item.derived, values))
+        with paused_gc():
+            for item in self._type.fetch(conn, request):
+                for check in checks:
+                    if not check(item):
+                        break
+                else:
+                    values = {p.name: p.value(item) for p in kept_props}
+                    raw = item.raw
+                    if slim_keys is not None and isinstance(raw, BodyView):
+                        raw = raw.slimmed(slim_keys)
+                    kept.append(Item(raw, item.derived, values))
         return kept
 
     def _fill(self, props: Sequence[PropertyDef], bodies: bool = False) -> None:
@@ -368,7 +341,7 @@ class Query:
                 wanting.setdefault(str(item.values.get("id")), []).append(item)
         if not wanting:
             return
-        with connection(self._cloud) as conn:
+        with connection(self._cloud) as conn, paused_gc():
             for fresh in self._type.fetch(conn, self._request):
                 for item in wanting.get(str(id_prop.value(fresh)), ()):
                     assert item.values is not None
@@ -381,23 +354,6 @@ class Query:
                 assert item.values is not None
                 for prop in props:
                     item.values.setdefault(prop.name, None)
-
-    def _in_scope(self, item: Any, options: RunOptions) -> bool:
-        """Local re-check of the run scope (project and domain) where the type has
-        the property, so a scope filter the API ignored cannot leak rows."""
-        props = self._type.properties
-        if options.project_ids is not None:
-            key = "project_id" if self._type.name == "servers" else None
-            key = "owner" if self._type.name == "images" else key
-            key = "id" if self._type.name == "projects" else key
-            if (
-                key is not None
-                and props.get(key).value(item) not in options.project_ids
-            ):
-                return False
-        if options.domain_id is not None and self._type.name in ("users", "projects"):
-            return props.get("domain_id").value(item) == options.domain_id
-        return True
 
     # ---------------------------------------------------------------- results
     def _require_run(self, action: str) -> list[Row]:
@@ -415,7 +371,7 @@ class Query:
             if (
                 values is not None
                 and prop.name not in values
-                and self._streamable(prop)
+                and self._type.streamable(prop)
             ):
                 self._fill([prop])  # selected after run(): one more listing
             return prop.value(row.item)
@@ -432,14 +388,13 @@ class Query:
         """Load enrichments a column selected after ``run()`` needs (one batched
         call, never per item)."""
         rows = self._require_run("reading results")
-        missing = {
-            self._prop(c).enrichment
-            for c in columns
-            if self._type.properties.has(c) and self._prop(c).enrichment
-        } - self._loaded
+        needed = {
+            self._prop(c).enrichment for c in columns if self._type.properties.has(c)
+        }
+        missing = {e for e in needed if e is not None} - self._loaded
         if not missing:
             return
-        if self._type.enrich is None or "servers" in missing:
+        if self._type.enrich is None or missing & self._type.listing_enrichments:
             raise QueryStateError(
                 f"{', '.join(sorted(missing))} data was not loaded: select the "
                 "property before run()"
@@ -457,7 +412,6 @@ class Query:
         rows = self._require_run("reading results")
         if self._ordered is None:
             self._ensure_enrichments(k.column for k in self._sort)
-            self.computations["sort"] += 1
             ordered = (
                 sort_rows(rows, self._sort, self.value, self._kind)
                 if self._sort
@@ -478,7 +432,6 @@ class Query:
         if self._grouped is None:
             ordered = self.ordered_rows()
             self._ensure_enrichments([self._group.column])
-            self.computations["group"] += 1
             self._grouped = group_rows(ordered, self._group, self.value, self._kind)
         return self._grouped
 
@@ -494,7 +447,7 @@ class Query:
                 raise QueryStateError("groups= given but the query is not grouped")
             return {None: self.ordered_rows()}
         if groups is None:
-            return dict(grouped)
+            return {name: rows for name, rows in grouped.items()}
         unknown = [g for g in groups if g not in grouped]
         if unknown:
             raise QueryError(
@@ -522,7 +475,7 @@ class Query:
         ``flatten`` gives ``{column: [values]}`` instead (per group when grouped)."""
         columns, tables = self._tables(groups)
 
-        def shape(rows: list[list[Any]]) -> Any:
+        def shape(rows: list[list[Any]]) -> list[dict[str, Any]] | dict[str, Any]:
             if flatten:
                 return {c: [row[i] for row in rows] for i, c in enumerate(columns)}
             return [dict(zip(columns, row, strict=True)) for row in rows]
@@ -605,55 +558,11 @@ class Query:
         row's columns (``<type>.<column>``), one row per linked pair."""
         rows = self.ordered_rows()
         target = resolve_type(query_type)
-        link = find_link(self._type, target)
-        self._ensure_enrichments([link.source_prop])
-        keys = self._keys(rows, link.source_prop)
+        self._ensure_enrichments([self._type.link_to(target).source_prop])
         nxt = Query(target)
         nxt.upstream_names = self.upstream_names
-        target_prop = target.properties.get(link.target_prop)
-        if keys:
-            nxt._restriction = Filter.build(
-                Preset.ANY_IN, target_prop, {"values": keys}
-            )
-        else:
-            nxt._restricted_to_nothing = True
-        if keep_previous_results:
-            nxt._previous = _Previous(link, tuple(rows), tuple(self.columns()), self)
+        nxt._chain = chaining.follow(self, rows, target, keep_previous_results)
         return nxt
-
-    def _keys(self, rows: Iterable[Row], column: str) -> list[str]:
-        keys: dict[str, None] = {}
-        for row in rows:
-            for key in _key_values(self.value(row, column)):
-                keys[str(key)] = None
-        return list(keys)
-
-    def _join_previous(self, rows: list[Row], previous: _Previous) -> list[Row]:
-        """One row per (new row, linked previous row); columns prefixed with the
-        previous type's label."""
-        source = previous.source
-        index: dict[str, list[Row]] = {}
-        for prev in previous.rows:
-            for key in _key_values(source.value(prev, previous.link.source_prop)):
-                index.setdefault(str(key), []).append(prev)
-        names = [
-            c if "." in c else f"{source.query_type.label}.{c}"
-            for c in previous.columns
-        ]
-        joined: list[Row] = []
-        for row in rows:
-            matches: list[Row] = []
-            for key in _key_values(self.value(row, previous.link.target_prop)):
-                for prev in index.get(str(key), []):
-                    if not any(prev is m for m in matches):
-                        matches.append(prev)
-            for prev in matches or [None]:
-                extra = dict(row.extra)
-                for name, column in zip(names, previous.columns, strict=True):
-                    extra[name] = None if prev is None else source.value(prev, column)
-                joined.append(Row(row.item, extra))
-        self._extra_columns = [n for n in names if n not in self._extra_columns]
-        return joined
 
     def append_from(
         self, query_type: str | ResourceType, cloud: Any, *props: str
@@ -663,49 +572,24 @@ class Query:
         joined in memory. Many-to-one keeps every row; to-many links give lists."""
         rows = self._require_run("append_from()")
         target = resolve_type(query_type)
-        link = find_link(self._type, target)
-        names = _flatten(props)
-        if self.upstream_names:
-            conflicts = UPSTREAM_CONFLICTS[target.name]
-            names = [conflicts.get(str(p).strip().lower(), p) for p in names]
-        wanted = [target.properties.get(p) for p in names]
+        link = self._type.link_to(target)
+        wanted = [
+            target.properties.get(property_name(target, p, self.upstream_names))
+            for p in _flatten(props)
+        ]
         if not wanted:
             raise QueryError("append_from needs at least one property to add")
         self._ensure_enrichments([link.source_prop])
-        keys = self._keys(rows, link.source_prop)
-        index: dict[str, list[Row]] = {}
-        linked = Query(target)
-        if keys:
-            linked._restriction = Filter.build(
-                Preset.ANY_IN, target.properties.get(link.target_prop), {"values": keys}
-            )
+        keys = chaining.link_keys(self, rows, link.source_prop)
+        restriction = chaining.restrict(target, link, keys)
+        linked = None
+        if restriction is not None:
+            assert self._options is not None
+            linked = Query(target)
+            linked._chain = chaining.Restriction(restriction)
             linked.select(*(p.name for p in wanted))
-            options = self._options
-            assert options is not None
-            servers = target.name == "servers"
-            linked.run(
-                cloud,
-                all_projects=options.all_projects if servers else False,
-                from_projects=list(options.project_ids or []) if servers else None,
-                as_admin=options.as_admin,
-            )
-            for trow in linked._rows or []:
-                for key in _key_values(linked.value(trow, link.target_prop)):
-                    index.setdefault(str(key), []).append(trow)
-        for row in rows:
-            matches: list[Row] = []
-            for key in _key_values(self.value(row, link.source_prop)):
-                for trow in index.get(str(key), []):
-                    if not any(trow is m for m in matches):
-                        matches.append(trow)
-            for prop in wanted:
-                name = f"{target.label}.{prop.name}"
-                values = [prop.value(m.item) for m in matches]
-                row.extra[name] = (
-                    values if link.many else (values[0] if values else None)
-                )
-        for prop in wanted:
-            name = f"{target.label}.{prop.name}"
+            linked.run(cloud, **target.linked_run_scope(self._options))
+        for name in chaining.attach(self, rows, link, target, wanted, linked):
             if name not in self._extra_columns:
                 self._extra_columns.append(name)
         self._invalidate()

@@ -59,6 +59,17 @@ def comparable(value: Any, kind: PropKind | None) -> tuple[int, Any]:
     return (2, str(value))
 
 
+def _sort_key(
+    value_of: Callable[[Row, str], Any], column: str, kind: PropKind | None
+) -> Callable[[Row], tuple[int, Any]]:
+    """The sort key function of one column."""
+
+    def key(row: Row) -> tuple[int, Any]:
+        return comparable(value_of(row, column), kind)
+
+    return key
+
+
 def sort_rows(
     rows: Sequence[Row],
     keys: Sequence[SortKey],
@@ -73,7 +84,7 @@ def sort_rows(
         present = [r for r in ordered if value_of(r, key.column) is not None]
         missing = [r for r in ordered if value_of(r, key.column) is None]
         present.sort(
-            key=lambda r, k=key, kd=kind: comparable(value_of(r, k.column), kd),
+            key=_sort_key(value_of, key.column, kind),
             reverse=key.descending,  # Python keeps equal rows in order either way
         )
         ordered = present + missing

@@ -7,7 +7,7 @@ local time, so results do not change with ``TZ``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from dateutil import parser as date_parser
@@ -41,15 +41,6 @@ def to_utc(value: Any) -> datetime | None:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
-
-
-def cutoff(
-    days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0
-) -> datetime:
-    """The UTC instant that lies the given span before now."""
-    return utc_now() - timedelta(
-        days=days, hours=hours, minutes=minutes, seconds=seconds
-    )
 
 
 def iso_z(moment: datetime) -> str:

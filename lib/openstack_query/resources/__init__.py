@@ -41,6 +41,37 @@ for _type in ALL_TYPES:
     )
 
 
+def _check_links(types: tuple[ResourceType, ...]) -> None:
+    """Every link names properties both types have and is declared both ways
+    (``then()`` and ``append_from()`` work in either direction)."""
+    by_name = {t.name: t for t in types}
+    for source in types:
+        for link in source.links:
+            target = by_name[link.target]
+            source.properties.get(link.source_prop)
+            target.properties.get(link.target_prop)
+            back = [b for b in target.links if b.target == source.name]
+            if [(b.source_prop, b.target_prop) for b in back] != [
+                (link.target_prop, link.source_prop)
+            ]:
+                raise ValueError(
+                    f"link {source.name}.{link.source_prop} -> "
+                    f"{target.name}.{link.target_prop} has no matching reverse link"
+                )
+
+
+_check_links(ALL_TYPES)
+
+
+def property_name(rtype: ResourceType, name: str, upstream: bool) -> str:
+    """``name`` as given, or under upstream openstackquery's meaning (``upstream``:
+    ``openstack_query.compat`` queries) the name of the property here that has
+    upstream's meaning of it."""
+    if upstream and isinstance(name, str):
+        return UPSTREAM_CONFLICTS[rtype.name].get(name.strip().lower(), name)
+    return name
+
+
 def resolve_type(name: str | ResourceType) -> ResourceType:
     """The query type named ``name`` (``"SERVER_QUERY"``, ``"servers"``, ...)."""
     if isinstance(name, ResourceType):

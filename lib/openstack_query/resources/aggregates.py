@@ -10,7 +10,7 @@ from openstack.compute.v2.aggregate import Aggregate
 from openstack_query.bodies import list_bodies
 from openstack_query.kinds import PropKind
 from openstack_query.properties import Item, PropertyDef, PropertySet, attr, body
-from openstack_query.resource_type import FetchRequest, ResourceType
+from openstack_query.resource_type import FetchRequest, Link, ResourceType
 from openstack_query.resources.common import stream
 
 
@@ -74,4 +74,5 @@ AGGREGATES = ResourceType(
     properties=PROPERTIES,
     default_select=("id", "name", "availability_zone", "hosts"),
     fetch=fetch,
+    links=(Link("hypervisors", "hosts", "host", many=True),),
 )

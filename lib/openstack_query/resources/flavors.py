@@ -12,7 +12,7 @@ from openstack_query.bodies import list_bodies
 from openstack_query.kinds import PropKind
 from openstack_query.presets import Preset
 from openstack_query.properties import Item, PropertyDef, PropertySet, attr
-from openstack_query.resource_type import FetchRequest, ResourceType
+from openstack_query.resource_type import FetchRequest, Link, ResourceType
 from openstack_query.resources.common import PAGE_SIZE, stream
 
 PROPERTIES = PropertySet(
@@ -95,4 +95,5 @@ FLAVORS = ResourceType(
     properties=PROPERTIES,
     default_select=("id", "name", "vcpus", "ram", "disk", "is_public"),
     fetch=fetch,
+    links=(Link("servers", "name", "flavor_name", many=True),),
 )

@@ -13,7 +13,7 @@ from openstack_query.bodies import list_bodies
 from openstack_query.kinds import PropKind
 from openstack_query.placement_usage import RESOURCE_CLASSES, provider_usage
 from openstack_query.properties import Item, PropertyDef, PropertySet, attr
-from openstack_query.resource_type import FetchRequest, ResourceType, RunOptions
+from openstack_query.resource_type import FetchRequest, Link, ResourceType, RunOptions
 from openstack_query.resources.common import PAGE_SIZE, stream
 
 
@@ -156,4 +156,8 @@ HYPERVISORS = ResourceType(
     fetch=fetch,
     enrich=enrich,
     listing_enrichments=frozenset({"servers"}),
+    links=(
+        Link("servers", "name", "hypervisor_name", many=True),
+        Link("aggregates", "host", "hosts", many=True),
+    ),
 )

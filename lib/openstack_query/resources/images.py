@@ -14,7 +14,7 @@ from openstack_query.bodies import list_bodies
 from openstack_query.kinds import PropKind
 from openstack_query.presets import Preset
 from openstack_query.properties import Item, PropertyDef, PropertySet, attr, body
-from openstack_query.resource_type import FetchRequest, ResourceType
+from openstack_query.resource_type import FetchRequest, Link, ResourceType
 from openstack_query.resources.common import PAGE_SIZE, stream
 from openstack_query.timeutil import iso_z
 
@@ -125,4 +125,6 @@ IMAGES = ResourceType(
     properties=PROPERTIES,
     default_select=("id", "name", "status", "visibility", "size", "created_at"),
     fetch=fetch,
+    project_prop="owner",
+    links=(Link("servers", "id", "image_id", many=True),),
 )

@@ -11,7 +11,7 @@ from openstack.identity.v3.project import Project
 from openstack_query.bodies import list_bodies
 from openstack_query.kinds import PropKind
 from openstack_query.properties import Item, PropertyDef, PropertySet, attr, body
-from openstack_query.resource_type import FetchRequest, ResourceType
+from openstack_query.resource_type import FetchRequest, Link, ResourceType
 from openstack_query.resources.common import get_one, stream
 
 PROPERTIES = PropertySet(
@@ -95,4 +95,10 @@ PROJECTS = ResourceType(
     properties=PROPERTIES,
     default_select=("id", "name", "domain_id", "enabled", "description"),
     fetch=fetch,
+    project_prop="id",
+    domain_prop="domain_id",
+    links=(
+        Link("servers", "id", "project_id", many=True),
+        Link("users", "id", "project_ids", many=True),
+    ),
 )

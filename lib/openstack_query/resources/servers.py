@@ -19,7 +19,7 @@ from openstack_query.properties import (
     body,
     raw_body,
 )
-from openstack_query.resource_type import FetchRequest, ResourceType, RunOptions
+from openstack_query.resource_type import FetchRequest, Link, ResourceType, RunOptions
 from openstack_query.resources.common import (
     PAGE_SIZE,
     collect,
@@ -45,8 +45,9 @@ def _flavor_name(item: Item) -> str | None:
 def _flavor_id(item: Item) -> str | None:
     flavor = _flavor_body(item)
     if flavor.get("id"):
-        return flavor["id"]
-    return item.derived.get("flavor_id")
+        return str(flavor["id"])
+    found = item.derived.get("flavor_id")
+    return None if found is None else str(found)
 
 
 def _image_id(item: Item) -> str | None:
@@ -233,4 +234,13 @@ SERVERS = ResourceType(
     enrich=enrich,
     # the flavor ids enrichment matches a server's embedded flavor by name
     slim_keys=("id", "flavor"),
+    project_prop="project_id",
+    inherits_project_scope=True,
+    links=(
+        Link("users", "user_id", "id"),
+        Link("projects", "project_id", "id"),
+        Link("flavors", "flavor_name", "name"),
+        Link("images", "image_id", "id"),
+        Link("hypervisors", "hypervisor_name", "name"),
+    ),
 )

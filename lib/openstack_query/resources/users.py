@@ -20,7 +20,7 @@ from openstack_query.properties import (
     body,
     derived,
 )
-from openstack_query.resource_type import FetchRequest, ResourceType, RunOptions
+from openstack_query.resource_type import FetchRequest, Link, ResourceType, RunOptions
 from openstack_query.resources.common import collect, get_one, stream
 
 PROPERTIES = PropertySet(
@@ -128,4 +128,9 @@ USERS = ResourceType(
     default_select=("id", "name", "email", "domain_id", "enabled"),
     fetch=fetch,
     enrich=enrich,
+    domain_prop="domain_id",
+    links=(
+        Link("servers", "id", "user_id", many=True),
+        Link("projects", "project_ids", "id", many=True),
+    ),
 )

@@ -229,14 +229,39 @@ def test_hypervisor_usage_constant_calls() -> None:
     assert len([n for n in conn.names() if n.startswith("placement")]) == 5
 
 
-def test_sort_and_group_computed_once() -> None:
+def test_every_output_shows_the_same_sorted_groups() -> None:
+    conn = FakeConn(
+        servers=[
+            server("s1", "web-1", "SHUTOFF"),
+            server("s2", "web-3", "ACTIVE"),
+            server("s3", "web-2", "SHUTOFF"),
+            server("s4", "db-1", "ACTIVE"),
+        ]
+    )
     q = ServerQuery().select("name").sort_by("name:desc").group_by("status")
-    q.run(servers_conn())
+    q.run(conn)
+    expected = {"ACTIVE": ["web-3", "db-1"], "SHUTOFF": ["web-2", "web-1"]}
+    props = q.to_props()
+    assert isinstance(props, dict)
+    assert {g: [r["name"] for r in rows] for g, rows in props.items()} == expected
+    csv_rows = [line.split(",") for line in q.to_csv().splitlines()[1:]]
+    assert [(g.strip('"'), n.strip('"')) for g, n in csv_rows] == [
+        (g, n) for g, names in expected.items() for n in names
+    ]
+    text, html = q.to_string(), q.to_html()
+    for page in (text, html):
+        order = [page.index(n) for names in expected.values() for n in names]
+        assert order == sorted(order), page
+    assert conn.names() == ["compute.servers"]  # outputs list nothing again
     q.to_props()
-    q.to_string()
-    q.to_html()
-    q.to_csv()
-    assert q.computations == {"sort": 1, "group": 1}
+    assert conn.names() == ["compute.servers"]
+    # a sort added after outputs were made applies to every later output
+    q2 = ServerQuery().select("name").group_by("status").run(conn)
+    q2.to_props()
+    assert q2.sort_by("name").to_props() == {
+        "ACTIVE": [{"name": "db-1"}, {"name": "web-3"}],
+        "SHUTOFF": [{"name": "web-1"}, {"name": "web-2"}],
+    }
 
 
 def test_max_rows_after_sorting() -> None:
