@@ -211,16 +211,15 @@ def enrich(conn: Any, items: list[Item], enrichment: str, options: RunOptions) -
 
 def fetch(conn: Any, request: FetchRequest) -> Iterator[Item]:
     """One paginated server listing, streamed (enrichments are added by the query
-    to the rows it keeps)."""
+    to the rows it keeps). Servers deleted since ``changes-since`` are dropped."""
     params = pushdown(request)
-    gone_possible = "changes_since" in params
-    for item in stream(
+    items = stream(
         list_bodies(conn.compute, Server, base_path="/servers/detail", **params),
         "servers",
-    ):
-        if gone_possible and (getattr(item.raw, "status", "") or "") in _GONE:
-            continue
-        yield item
+    )
+    if "changes_since" not in params:
+        return items
+    return (i for i in items if (getattr(i.raw, "status", "") or "") not in _GONE)
 
 
 SERVERS = ResourceType(
