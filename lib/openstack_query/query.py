@@ -31,18 +31,13 @@ from openstack_query.results import (
     GroupSpec,
     Row,
     SortKey,
+    checked_ranges,
     group_rows,
+    parse_sort_key,
     sort_rows,
 )
 from openstack_query.scope import domain_id, project_ids
 from openstack_query.timeutil import utc_now
-
-_DIRECTIONS = {
-    "asc": False,
-    "ascending": False,
-    "desc": True,
-    "descending": True,
-}
 
 
 class Query:
@@ -126,26 +121,10 @@ class Query:
         """Add sort keys: ``"prop"``, ``"prop:desc"`` or ``("prop", "asc"|"desc")``;
         the first key is the most significant; ties keep their order."""
         for key in keys:
-            column, descending = self._parse_sort_key(key)
-            self._sort.append(SortKey(column, descending))
+            column, descending = parse_sort_key(key)
+            self._sort.append(SortKey(self._column(column), descending))
         self._invalidate()
         return self
-
-    def _parse_sort_key(self, key: Any) -> tuple[str, bool]:
-        if isinstance(key, str):
-            column, _, direction = key.partition(":")
-        elif isinstance(key, list | tuple) and len(key) == 2:
-            column, direction = str(key[0]), str(key[1])
-        else:
-            raise QueryError(
-                f"sort_by: {key!r} is not 'prop', 'prop:desc' or ('prop', 'asc'|'desc')"
-            )
-        direction = (direction or "asc").strip().lower()
-        if direction not in _DIRECTIONS:
-            raise QueryError(
-                f"sort_by: direction {direction!r} for {column!r} is not asc or desc"
-            )
-        return self._column(column.strip()), _DIRECTIONS[direction]
 
     def _column(self, name: str) -> str:
         """A property's canonical name, or a chained column's name as given."""
@@ -182,22 +161,7 @@ class Query:
         if include_ungrouped is None:
             include_ungrouped = True
         column = self._column(prop)
-        checked: dict[str, tuple[Any, ...]] | None = None
-        if ranges is not None:
-            if not isinstance(ranges, Mapping) or not ranges:
-                raise QueryError("group_by: ranges must be a non-empty mapping")
-            checked = {}
-            seen: dict[str, str] = {}
-            for name, values in ranges.items():
-                values = tuple(_flatten([values]))
-                for v in values:
-                    if str(v) in seen:
-                        raise QueryError(
-                            f"group_by: value {v!r} is in both ranges "
-                            f"{seen[str(v)]!r} and {name!r}"
-                        )
-                    seen[str(v)] = str(name)
-                checked[str(name)] = values
+        checked = None if ranges is None else checked_ranges(ranges)
         self._group = GroupSpec(column, checked, include_ungrouped)
         self._invalidate()
         return self

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from openstack_query.errors import QueryError
 from openstack_query.kinds import PropKind
 from openstack_query.properties import Item
 from openstack_query.timeutil import to_utc
@@ -41,6 +42,57 @@ class GroupSpec:
     column: str
     ranges: dict[str, tuple[Any, ...]] | None = None
     include_ungrouped: bool = True
+
+
+_DIRECTIONS = {
+    "asc": False,
+    "ascending": False,
+    "desc": True,
+    "descending": True,
+}
+
+
+def parse_sort_key(key: Any) -> tuple[str, bool]:
+    """A ``sort_by`` key (``"prop"``, ``"prop:desc"`` or ``("prop", "asc"|"desc")``)
+    as its column name and whether it sorts descending."""
+    if isinstance(key, str):
+        column, _, direction = key.partition(":")
+    elif isinstance(key, list | tuple) and len(key) == 2:
+        column, direction = str(key[0]), str(key[1])
+    else:
+        raise QueryError(
+            f"sort_by: {key!r} is not 'prop', 'prop:desc' or ('prop', 'asc'|'desc')"
+        )
+    direction = (direction or "asc").strip().lower()
+    if direction not in _DIRECTIONS:
+        raise QueryError(
+            f"sort_by: direction {direction!r} for {column!r} is not asc or desc"
+        )
+    return column.strip(), _DIRECTIONS[direction]
+
+
+def checked_ranges(ranges: Any) -> dict[str, tuple[Any, ...]]:
+    """``group_by`` ranges (``{"group": [values]}``) checked: a non-empty mapping,
+    no value in two ranges."""
+    if not isinstance(ranges, Mapping) or not ranges:
+        raise QueryError("group_by: ranges must be a non-empty mapping")
+    checked: dict[str, tuple[Any, ...]] = {}
+    seen: dict[str, str] = {}
+    for name, values in ranges.items():
+        values = (
+            tuple(values)
+            if isinstance(values, list | tuple | set | frozenset)
+            else (values,)
+        )
+        for v in values:
+            if str(v) in seen:
+                raise QueryError(
+                    f"group_by: value {v!r} is in both ranges "
+                    f"{seen[str(v)]!r} and {name!r}"
+                )
+            seen[str(v)] = str(name)
+        checked[str(name)] = values
+    return checked
 
 
 def comparable(value: Any, kind: PropKind | None) -> tuple[int, Any]:
