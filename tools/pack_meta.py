@@ -27,9 +27,25 @@ class ActionMeta:
     path: Path
 
     @property
+    def inputs(self) -> dict[str, dict[str, Any]]:
+        """The parameters ``run()`` receives: every one but the runner's own, which
+        an action may only override (StackStorm never passes them to ``run()``)."""
+        return run_inputs(self.runner_type, self.parameters)
+
+    @property
     def workflow(self) -> str | None:
         """The workflow reference of a workflow action, else None."""
         return (self.parameters.get("workflow") or {}).get("default")
+
+
+def run_inputs(
+    runner_type: str, parameters: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """``parameters`` without the runner's own (``timeout``, ``log_level``, ...)."""
+    from tools.pack_lint.core import RUNNER_PARAMETERS
+
+    runner = RUNNER_PARAMETERS.get(runner_type, {})
+    return {name: spec for name, spec in parameters.items() if name not in runner}
 
 
 def load_action(path: Path) -> ActionMeta:

@@ -239,7 +239,7 @@ def connection_in_project(
             f"the cloud account's user {user!r} holds no role on project "
             f"{project.name!r}, so Keystone gives it no token there to create the "
             f"server with; grant one first (./run_action.sh project.add.user.with.role "
-            f"project={project.name} users={user} role=member dry_run=false) or use "
+            f"project={project.name} users={user} role=member apply=true) or use "
             "an account of that project",
         ) from None
     return scoped

@@ -18,7 +18,7 @@ to_csv, to_json); ``to_props`` returns the data alone.
 
 The remediations (``release_floating_ips``, ``delete_orphaned_ports``) are dry
 runs by default and return the plan with its ``plan_id``; a real run needs
-``dry_run: false`` and ``confirm`` equal to that ``plan_id`` (so what is done is
+``apply: true`` and ``confirm`` equal to that ``plan_id`` (so what is done is
 exactly the plan the operator saw: a plan that changed since is refused). Each item
 is re-read just before it is acted on, and one item's failure does not stop the
 others; the execution fails when any item failed.
@@ -1166,7 +1166,7 @@ def _remediate(
     if dry_run:
         result["summary"] = (
             f"dry run: would {kind} {len(ids)} item(s); nothing was changed. To "
-            f"carry it out: dry_run=false confirm={pid}"
+            f"carry it out: apply=true confirm={pid}"
         )
         return result
     if confirm != pid:
@@ -1211,7 +1211,7 @@ def release_floating_ips(
     older_than_days: int = 30,
     all_projects: bool = True,
     from_projects: list[str] | None = None,
-    dry_run: bool = True,
+    apply: bool = False,
     confirm: str | None = None,
     max_items: int = DEFAULT_MAX_ITEMS,
 ) -> dict[str, Any] | Failure:
@@ -1219,6 +1219,7 @@ def release_floating_ips(
     for ``older_than_days`` days or more). Dry run by default: returns the plan and
     its ``plan_id``; a real run needs ``confirm`` equal to the plan_id of the same
     plan. Each address is re-read first and skipped when it got attached since."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     days = _whole("older_than_days", older_than_days, 0, MAX_DAYS)
     limit = _whole("max_items", max_items, 1, MAX_ITEMS)
     listings = _prepare(conn, all_projects, from_projects)
@@ -1244,7 +1245,7 @@ def delete_orphaned_ports(
     older_than_days: int = 30,
     all_projects: bool = True,
     from_projects: list[str] | None = None,
-    dry_run: bool = True,
+    apply: bool = False,
     confirm: str | None = None,
     max_items: int = DEFAULT_MAX_ITEMS,
 ) -> dict[str, Any] | Failure:
@@ -1252,6 +1253,7 @@ def delete_orphaned_ports(
     for ``older_than_days`` days or more). Dry run by default: returns the plan and
     its ``plan_id``; a real run needs ``confirm`` equal to that plan_id. Each port
     is re-read first and skipped when it got a device since."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     days = _whole("older_than_days", older_than_days, 0, MAX_DAYS)
     limit = _whole("max_items", max_items, 1, MAX_ITEMS)
     listings = _prepare(conn, all_projects, from_projects)

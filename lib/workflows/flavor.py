@@ -39,16 +39,18 @@ def _prepare(
 
 
 def add_to_project(
-    conn: Connection, flavor: str, project: str, dry_run: bool = True
+    conn: Connection, flavor: str, project: str, apply: bool = False
 ) -> dict[str, Any] | Failure:
     """Grant ``project`` access to the private ``flavor``."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     return _set_access(conn, flavor, project, dry_run, wanted=True)
 
 
 def remove_from_project(
-    conn: Connection, flavor: str, project: str, dry_run: bool = True
+    conn: Connection, flavor: str, project: str, apply: bool = False
 ) -> dict[str, Any] | Failure:
     """Revoke ``project``'s access to the private ``flavor`` (running servers stay)."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     return _set_access(conn, flavor, project, dry_run, wanted=False)
 
 

@@ -9,6 +9,7 @@ everything up in them. ``drain`` reuses ``server.migrate``'s guards
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -26,8 +27,16 @@ from workflows import numbers
 LOG = logging.getLogger(__name__)
 #: The most hosts ``find_reinstall_candidates`` lists (``limit``).
 MAX_HOSTS = 10000
-#: The longest ``drain`` waits for one migration (``wait_seconds``): a day.
-MAX_WAIT_SECONDS = 86400
+#: The longest a drain waits for its migrations (``wait_seconds``): 3 hours, so the
+#: runner timeout the action fixes (its YAML) covers it.
+MAX_WAIT_SECONDS = 10800
+
+
+def check_wait_seconds(wait_seconds: Any) -> int:
+    """A drain's ``wait_seconds``: 1 second to 3 hours."""
+    return numbers.whole_number(
+        "wait_seconds", wait_seconds, 1, MAX_WAIT_SECONDS, note="3 hours"
+    )
 
 
 def _target(conn: Connection, hypervisor: str) -> tuple[Hypervisor, ComputeService]:
@@ -50,7 +59,7 @@ def _reason(reason: str | None, required: bool) -> str | None:
 
 
 def service_disable(
-    conn: Connection, hypervisor: str, reason: str, dry_run: bool = True
+    conn: Connection, hypervisor: str, reason: str, apply: bool = False
 ) -> dict[str, Any]:
     """Disable the hypervisor's compute service so no new server lands on it.
 
@@ -59,6 +68,7 @@ def service_disable(
     Already disabled is success, reported unchanged (the existing reason is kept
     and returned, so a person's reason is never overwritten).
     """
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     text = compute_services.pack_reason(_reason(reason, required=True) or "")
     hyp, service = _target(conn, hypervisor)
     change = service.enabled
@@ -76,13 +86,14 @@ def service_disable(
 
 
 def service_enable(
-    conn: Connection, hypervisor: str, reason: str | None = None, dry_run: bool = True
+    conn: Connection, hypervisor: str, reason: str | None = None, apply: bool = False
 ) -> dict[str, Any]:
     """Enable the hypervisor's compute service again; already enabled = unchanged.
 
     ``reason`` (optional) is logged and returned for the audit trail; Nova keeps no
     reason for enabled services.
     """
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     text = _reason(reason, required=False)
     hyp, service = _target(conn, hypervisor)
     change = not service.enabled
@@ -178,7 +189,7 @@ def drain(
     reason: str | None = None,
     confirm: str | None = None,
     migration_type: str = "auto",
-    dry_run: bool = True,
+    apply: bool = False,
     wait_seconds: int = 900,
 ) -> dict[str, Any] | Failure:
     """Disable a hypervisor and migrate every server off it.
@@ -193,14 +204,13 @@ def drain(
     server was refused or failed, or the host is not empty at the end; a re-run
     picks up only the servers still there.
     """
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     text = _reason(reason, required=False)
     if migration_type not in migrations.MIGRATION_TYPES:
         raise InputError(
             "migration_type", f"must be one of {', '.join(migrations.MIGRATION_TYPES)}"
         )
-    wait_seconds = numbers.whole_number(
-        "wait_seconds", wait_seconds, 1, MAX_WAIT_SECONDS, note="24 hours"
-    )
+    wait_seconds = check_wait_seconds(wait_seconds)
     rules = MigrationRules.from_config(pack_config)
     hyp, service = _target(conn, hypervisor)
     if not dry_run and confirm != hyp.name:
@@ -255,8 +265,26 @@ def _migrate_all(
     concurrency: int,
     wait_seconds: int,
 ) -> list[migrations.MigrationOutcome]:
-    """Run the steps, at most ``concurrency`` at a time, keeping the plan's order."""
+    """Run the steps, at most ``concurrency`` at a time, keeping the plan's order.
+
+    ``wait_seconds`` bounds the whole batch, so the runner timeout can cover it: a
+    step gets what is left when it starts, and a step not started in time fails
+    with a reason (it is still on the host: a re-run continues with it).
+    """
+    deadline = time.monotonic() + wait_seconds
+
+    def run(step: migrations.MigrationStep) -> migrations.MigrationOutcome:
+        left = deadline - time.monotonic()
+        if left < 1 and not step.refused:
+            return migrations.MigrationOutcome(
+                server=step.server,
+                outcome="failed",
+                source=step.source,
+                kind=step.kind,
+                error=f"not started: the drain's wait_seconds ({wait_seconds} s) "
+                "ran out first; a re-run continues",
+            )
+        return migrations.execute_step(conn, step, max(1.0, left))
+
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        return list(
-            pool.map(lambda s: migrations.execute_step(conn, s, wait_seconds), steps)
-        )
+        return list(pool.map(run, steps))

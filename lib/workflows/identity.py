@@ -90,10 +90,11 @@ def project_add_users(
     project: str,
     users: list[str],
     role: str,
-    dry_run: bool = True,
+    apply: bool = False,
 ) -> dict[str, Any] | Failure:
     """Grant ``role`` on ``project`` to each of ``users`` (names or ids); a user
     already holding the role is reported unchanged."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     names = _names(users, "users")
     return _change_project_role(
         conn, project, role, "user", lambda: _find_users(conn, names), True, dry_run
@@ -105,10 +106,11 @@ def project_remove_users(
     project: str,
     users: list[str],
     role: str,
-    dry_run: bool = True,
+    apply: bool = False,
 ) -> dict[str, Any] | Failure:
     """Revoke ``role`` on ``project`` from each of ``users``; a user not holding it
     is reported unchanged."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     names = _names(users, "users")
     return _change_project_role(
         conn, project, role, "user", lambda: _find_users(conn, names), False, dry_run
@@ -120,9 +122,10 @@ def project_add_group(
     project: str,
     group: str,
     role: str,
-    dry_run: bool = True,
+    apply: bool = False,
 ) -> dict[str, Any] | Failure:
     """Grant ``role`` on ``project`` to ``group``; already held is unchanged."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     return _change_project_role(
         conn,
         project,
@@ -139,9 +142,10 @@ def project_remove_group(
     project: str,
     group: str,
     role: str,
-    dry_run: bool = True,
+    apply: bool = False,
 ) -> dict[str, Any] | Failure:
     """Revoke ``role`` on ``project`` from ``group``; not held is unchanged."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     return _change_project_role(
         conn,
         project,
@@ -193,16 +197,18 @@ def _change_project_role(
 
 
 def group_add_users(
-    conn: Connection, group: str, users: list[str], dry_run: bool = True
+    conn: Connection, group: str, users: list[str], apply: bool = False
 ) -> dict[str, Any] | Failure:
     """Add each of ``users`` to ``group``; members already are unchanged."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     return _change_membership(conn, group, users, True, dry_run)
 
 
 def group_remove_users(
-    conn: Connection, group: str, users: list[str], dry_run: bool = True
+    conn: Connection, group: str, users: list[str], apply: bool = False
 ) -> dict[str, Any] | Failure:
     """Remove each of ``users`` from ``group``; non-members are unchanged."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     return _change_membership(conn, group, users, False, dry_run)
 
 

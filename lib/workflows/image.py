@@ -28,7 +28,7 @@ def _refs(conn: Connection, image: str, project: str) -> tuple[Any, Any]:
 
 
 def share_to_project(
-    conn: Connection, image: str, project: str, dry_run: bool = True
+    conn: Connection, image: str, project: str, apply: bool = False
 ) -> dict[str, Any] | Failure:
     """Share ``image`` with ``project`` and accept the membership for it.
 
@@ -38,6 +38,7 @@ def share_to_project(
     ``previous_visibility`` when the run changed it); a dry run changes nothing,
     so it is the current one and ``steps`` says what would change.
     """
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     img, proj = _refs(conn, image, project)
     if img.visibility not in SHAREABLE:
         raise InputError(
@@ -87,13 +88,14 @@ def share_to_project(
 
 
 def unshare_from_project(
-    conn: Connection, image: str, project: str, dry_run: bool = True
+    conn: Connection, image: str, project: str, apply: bool = False
 ) -> dict[str, Any] | Failure:
     """Remove ``project``'s membership of ``image``; not a member = unchanged.
 
     Servers already booted from the image keep running; the project just no longer
     sees the image.
     """
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     img, proj = _refs(conn, image, project)
     member = images_api.membership(conn, img, proj.id)
     result: dict[str, Any] = {

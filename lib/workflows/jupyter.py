@@ -67,7 +67,7 @@ def delete_users(
     first_index: int | None = None,
     last_index: int | None = None,
     users: list[str] | None = None,
-    dry_run: bool = True,
+    apply: bool = False,
     confirm: str | None = None,
     workers: int = DEFAULT_WORKERS,
     deadline: int = DEFAULT_DEADLINE,
@@ -80,6 +80,7 @@ def delete_users(
     in a ``protected`` environment, or more users than its ``max_unconfirmed_deletes``,
     needs ``confirm`` set to the environment's name.
     """
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     names = target_names(user, first_index, last_index, users, existing=True)
     check_pace(workers, deadline)
     env = jupyter_hub.env

@@ -228,8 +228,8 @@ def start(
     reason: str,
     start: str | None = None,
     confirm: str | None = None,
-    dry_run: bool = True,
-    notify_users: bool = True,
+    apply: bool = False,
+    skip_user_mail: bool = False,
     migration_type: str = "auto",
     wait_seconds: int = 900,
 ) -> dict[str, Any] | Failure:
@@ -237,8 +237,10 @@ def start(
     schedule its downtime for the window ``start`` (empty: now) to ``end``, disable
     it with ``reason`` and drain it. Dry run by default; ``confirm`` = the
     hypervisor's name for a real run. A re-run resumes after a failed step."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     text = _reason(reason)
     window = monitoring.parse_window(start, end)
+    wait_seconds = hypervisor_wf.check_wait_seconds(wait_seconds)
     hyp, _service = _lookup(conn, hypervisor)
     if not dry_run and confirm != hyp.name:
         raise InputError(
@@ -250,7 +252,7 @@ def start(
     comment = f"hypervisor maintenance of {hyp.name}: {text}"
     book = Runbook(dry_run, conn)
     book.run("preflight", lambda: _preflight(alertmanager, icinga, icinga_host))
-    if notify_users:
+    if not skip_user_mail:
         book.run(
             "notify_users",
             lambda: email_campaigns.users_with_vms_on_hv_maintenance(
@@ -295,7 +297,7 @@ def start(
             reason=f"maintenance: {text}",
             confirm=hyp.name,
             migration_type=migration_type,
-            dry_run=dry_run,
+            apply=not dry_run,
             wait_seconds=wait_seconds,
         ),
     )
@@ -329,13 +331,14 @@ def finish(
     icinga: IcingaClient,
     hypervisor: str,
     confirm: str | None = None,
-    dry_run: bool = True,
+    apply: bool = False,
     reason: str | None = None,
 ) -> dict[str, Any] | Failure:
     """Finish a hypervisor's maintenance: check its compute service is up, enable
     it (only when the pack disabled it: a person's reason is theirs to lift),
     expire its maintenance silence and remove its downtime. Dry run by default;
     ``confirm`` = the hypervisor's name for a real run. A re-run is a no-op."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     hyp, service = _lookup(conn, hypervisor)
     if not dry_run and confirm != hyp.name:
         raise InputError(

@@ -170,11 +170,12 @@ def silence_create(
     end: str,
     start: str | None = None,
     comment: str | None = None,
-    dry_run: bool = True,
+    apply: bool = False,
 ) -> dict[str, Any] | Failure:
     """Silence the alerts ``matchers`` select from ``start`` (empty: now) to ``end``,
     as the silence named ``key``. Idempotent: the silence of the key is reused
     (``unchanged``) or edited (``updated``), never duplicated."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     key = check_key(key)
     parsed = parse_matchers(matchers)
     window = parse_window(start, end)
@@ -186,9 +187,10 @@ def silence_create(
 
 
 def silence_expire(
-    alertmanager: AlertmanagerClient, key: str, dry_run: bool = True
+    alertmanager: AlertmanagerClient, key: str, apply: bool = False
 ) -> dict[str, Any] | Failure:
     """Expire the silence(s) the pack made with ``key``; none left is success."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     key = check_key(key)
     try:
         result = expire_silences(alertmanager, key, dry_run)
@@ -332,18 +334,20 @@ def downtime_schedule(
     end: str,
     start: str | None = None,
     comment: str | None = None,
-    all_services: bool = True,
-    dry_run: bool = True,
+    host_only: bool = False,
+    apply: bool = False,
 ) -> dict[str, Any] | Failure:
-    """Schedule a fixed downtime of the Icinga host ``host`` (and all its services)
+    """Schedule a fixed downtime of the Icinga host ``host`` and all its services
+    (only the host with ``host_only``)
     from ``start`` (empty: now) to ``end``, named ``key``. Idempotent: an existing
     downtime of the key is kept (``unchanged``) or moved (``updated``)."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     host_name = _host(host)
     key = check_key(key)
     window = parse_window(start, end)
     try:
         result = ensure_downtime(
-            icinga, key, host_name, window, comment, dry_run, bool(all_services)
+            icinga, key, host_name, window, comment, dry_run, not host_only
         )
     except InputError as exc:
         raise InputError("host", str(exc).split(": ", 1)[-1]) from None
@@ -353,10 +357,11 @@ def downtime_schedule(
 
 
 def downtime_remove(
-    icinga: IcingaClient, key: str, host: str | None = None, dry_run: bool = True
+    icinga: IcingaClient, key: str, host: str | None = None, apply: bool = False
 ) -> dict[str, Any] | Failure:
     """Remove the downtime(s) the pack scheduled with ``key`` (on ``host`` only,
     when given); none left is success."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     key = check_key(key)
     host_name = _host(host) if host else None
     try:

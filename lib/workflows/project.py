@@ -37,7 +37,7 @@ def create(
     quotas: dict[str, Any] | None = None,
     admins: list[str] | None = None,
     members: list[str] | None = None,
-    dry_run: bool = True,
+    apply: bool = False,
 ) -> dict[str, Any] | Failure:
     """Create a project ready for use: details, tags, quotas, network, role grants.
 
@@ -48,6 +48,7 @@ def create(
     floating-IP quota and the security groups. ``admins`` and ``members`` get the
     pack config's ``project_roles``. When a step fails the done steps are undone.
     """
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     settings = ProjectSettings.from_pack_config(pack_config)
     request = project_create.check_offline(
         project_create.ProjectRequest(
@@ -104,7 +105,7 @@ def delete(
     project: str,
     confirm: str = "",
     purge: bool = False,
-    dry_run: bool = True,
+    apply: bool = False,
 ) -> dict[str, Any] | Failure:
     """Delete a project once it is empty, or with ``purge`` everything it owns first.
 
@@ -115,6 +116,7 @@ def delete(
     servers, volumes, routers, ports, networks, security groups and RBAC policies,
     then the project; a failed item is reported and keeps the project.
     """
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     settings = ProjectSettings.from_pack_config(pack_config)
     found = identity.find_project(conn, project)
     project_delete.check_guards(found, confirm, settings)

@@ -194,7 +194,7 @@ def set_limits(
     project: str,
     quotas: dict[str, Any],
     force: bool = False,
-    dry_run: bool = True,
+    apply: bool = False,
 ) -> dict[str, Any] | Failure:
     """Set the given quotas of a project, leaving every other quota as it is.
 
@@ -202,6 +202,7 @@ def set_limits(
     ``force``. A dry run returns the plan; the real run applies it per service and
     reports each service's outcome (a failing service does not stop the others).
     """
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     request = validate_request(quotas)
     if not request:
         raise InputError("quotas", "give at least one {service: {quota: value}}")

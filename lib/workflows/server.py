@@ -1,7 +1,7 @@
 """Server actions: show, create a test server, migrate one server, stop a host's servers.
 
 Mutating functions validate every input before the first change (``InputError``
-naming the parameter), return the exact plan when ``dry_run`` is true, and execute
+naming the parameter), return the exact plan unless ``apply`` is true, and execute
 that plan otherwise. Migration guards live in ``openstack_api.migrations`` so
 ``hypervisor.drain`` applies the same rules.
 """
@@ -22,13 +22,21 @@ from openstack_api import servers as servers_api
 from openstack_api.hypervisors import Hypervisor, find_hypervisor, list_hypervisors
 from openstack_api.migrations import MigrationRules
 from pack_common import Failure, InputError
+from workflows import numbers
 
 LOG = logging.getLogger(__name__)
 
 
-def _check_wait(wait_seconds: int) -> None:
-    if not isinstance(wait_seconds, int) or wait_seconds < 1:
-        raise InputError("wait_seconds", "must be a positive number of seconds")
+#: The longest ``create`` and ``shutdown_on_hypervisor`` wait: an hour.
+MAX_WAIT_SECONDS = 3600
+#: The longest ``migrate`` waits (snapshot, move, confirm): 3 hours.
+MAX_MIGRATE_WAIT_SECONDS = 10800
+
+
+def _check_wait(wait_seconds: Any, maximum: int = MAX_WAIT_SECONDS) -> int:
+    """``wait_seconds`` within 1..``maximum``: the runner timeout each action fixes
+    in its YAML covers the maximum."""
+    return numbers.whole_number("wait_seconds", wait_seconds, 1, maximum)
 
 
 def show(conn: Connection, server: str) -> dict[str, Any]:
@@ -90,7 +98,7 @@ def create(
     network: str | None = None,
     hypervisor: str | None = None,
     project: str | None = None,
-    dry_run: bool = True,
+    apply: bool = False,
     wait_seconds: int = 300,
 ) -> dict[str, Any] | Failure:
     """Boot a test server and wait until it is ACTIVE.
@@ -104,8 +112,9 @@ def create(
     in the dry run too). A server of that name already existing in the project is
     reported unchanged (a re-run does not boot twice).
     """
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     name = check_server_name(name)
-    _check_wait(wait_seconds)
+    wait_seconds = _check_wait(wait_seconds)
     if project is not None and (not isinstance(project, str) or not project.strip()):
         project = None
     if project is None:
@@ -231,7 +240,7 @@ def migrate(
     migration_type: str = "live",
     destination: str | None = None,
     snapshot: bool = False,
-    dry_run: bool = True,
+    apply: bool = False,
     wait_seconds: int = 600,
 ) -> dict[str, Any] | Failure:
     """Live- or cold-migrate one server, optionally to ``destination``.
@@ -243,11 +252,12 @@ def migrate(
     <UTC time>`` (property ``openstack_ops_snapshot_of=<server id>``). Waits for the
     migration to finish, confirms a cold one, and logs progress while waiting.
     """
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     if migration_type not in migrations.MIGRATION_TYPES:
         raise InputError(
             "migration_type", f"must be one of {', '.join(migrations.MIGRATION_TYPES)}"
         )
-    _check_wait(wait_seconds)
+    wait_seconds = _check_wait(wait_seconds, MAX_MIGRATE_WAIT_SECONDS)
     rules = MigrationRules.from_config(pack_config)
     found = servers_api.find_server(conn, "server", server)
     services = compute_services.compute_services(conn)
@@ -286,7 +296,7 @@ def shutdown_on_hypervisor(
     conn: Connection,
     hypervisors: list[str],
     confirm: str | None = None,
-    dry_run: bool = True,
+    apply: bool = False,
     wait_seconds: int = 300,
 ) -> dict[str, Any] | Failure:
     """Stop every server on the given hypervisors and report each server's outcome.
@@ -295,9 +305,10 @@ def shutdown_on_hypervisor(
     commas (``devcloud-hv4`` for one host). Servers already SHUTOFF are reported
     unchanged; a re-run stops only what is still running.
     """
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
     if not hypervisors or not isinstance(hypervisors, list):
         raise InputError("hypervisors", "at least one hypervisor name or id is needed")
-    _check_wait(wait_seconds)
+    wait_seconds = _check_wait(wait_seconds)
     listing = list_hypervisors(conn)
     targets: list[Hypervisor] = []
     for ident in hypervisors:

@@ -53,7 +53,7 @@ def run_action(pack_config: dict[str, Any]) -> RunAction:
 
     ``_config`` replaces the pack config for one run.
 
-    Parameters not given take the action YAML's defaults (so ``dry_run`` is true
+    Parameters not given take the action YAML's defaults (so ``apply`` is false
     unless a test says otherwise); unknown ones fail the test.
     """
 
@@ -66,7 +66,7 @@ def run_action(pack_config: dict[str, Any]) -> RunAction:
         assert not unknown, f"{_action} has no parameters {unknown}"
         values = {
             key: schema.get("default")
-            for key, schema in meta.parameters.items()
+            for key, schema in meta.inputs.items()
             if key not in params
         }
         values.update(params)

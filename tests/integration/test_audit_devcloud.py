@@ -540,7 +540,7 @@ def test_release_floating_ips_does_exactly_the_dry_run(
     ok, refused = run_action(
         "audit.floating_ips.unattached.release",
         older_than_days=0,
-        dry_run=False,
+        apply=True,
         confirm="not-the-plan",
         **scope,
     )
@@ -549,7 +549,7 @@ def test_release_floating_ips_does_exactly_the_dry_run(
     ok, done = run_action(
         "audit.floating_ips.unattached.release",
         older_than_days=0,
-        dry_run=False,
+        apply=True,
         confirm=plan["plan_id"],
         **scope,
     )
@@ -594,7 +594,7 @@ def test_delete_orphaned_ports_continues_after_a_failed_item(
     ok, done = run_action(
         "audit.ports.orphaned.delete",
         older_than_days=0,
-        dry_run=False,
+        apply=True,
         confirm=plan["plan_id"],
         **scope,
     )

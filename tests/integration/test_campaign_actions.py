@@ -83,7 +83,7 @@ def run_campaign(
         assert meta is not None, _action
         unknown = set(params) - set(meta.parameters)
         assert not unknown, f"{_action} has no parameters {unknown}"
-        values = {k: s.get("default") for k, s in meta.parameters.items()}
+        values = {k: s.get("default") for k, s in meta.inputs.items()}
         values |= {"cloud_account": "devcloud-admin", "smtp_account": "it-smtp"}
         values |= params
         service = PackActionService(

@@ -17,6 +17,8 @@ from smtp_server import SMTPTestServer
 from src.workflow_actions import WorkflowActions
 from st2tests.base import BaseActionTestCase
 
+from tools.pack_meta import run_inputs
+
 PACK_DIR = Path(__file__).resolve().parents[2]
 USER, PASSWORD = "mailer", "action-secret-pw"
 
@@ -26,7 +28,7 @@ def action_defaults() -> dict[str, Any]:
     meta = yaml.safe_load((PACK_DIR / "actions" / "email.test.yaml").read_text())
     return {
         name: spec["default"]
-        for name, spec in meta["parameters"].items()
+        for name, spec in run_inputs(meta["runner_type"], meta["parameters"]).items()
         if "default" in spec
     }
 

@@ -30,29 +30,29 @@ def test_private_flavor_access_add_and_remove(
     assert not visible_to(user_conn, flavor.id)
 
     ok, done = run_action(
-        "flavor.add.to.project", flavor=flavor.id, project=project, dry_run=False
+        "flavor.add.to.project", flavor=flavor.id, project=project, apply=True
     )
     assert ok and done["has_access"] is True
     assert visible_to(user_conn, flavor.id)
     ok, again = run_action(
-        "flavor.add.to.project", flavor=flavor.name, project=project, dry_run=False
+        "flavor.add.to.project", flavor=flavor.name, project=project, apply=True
     )
     assert ok and again["changed"] is False
 
     ok, done = run_action(
-        "flavor.remove.from.project", flavor=flavor.name, project=project, dry_run=False
+        "flavor.remove.from.project", flavor=flavor.name, project=project, apply=True
     )
     assert ok and done["has_access"] is False
     assert not visible_to(user_conn, flavor.id)
     ok, again = run_action(
-        "flavor.remove.from.project", flavor=flavor.name, project=project, dry_run=False
+        "flavor.remove.from.project", flavor=flavor.name, project=project, apply=True
     )
     assert ok and again["changed"] is False
 
 
 def test_flavor_refusals_name_the_parameter(run_action, admin_conn: Connection):
     ok, result = run_action(
-        "flavor.add.to.project", flavor="m1.tiny", project="web-shop", dry_run=False
+        "flavor.add.to.project", flavor="m1.tiny", project="web-shop", apply=True
     )
     assert not ok and "parameter 'flavor'" in result["error"]
     assert "public" in result["error"]
@@ -60,6 +60,6 @@ def test_flavor_refusals_name_the_parameter(run_action, admin_conn: Connection):
         "flavor.remove.from.project",
         flavor="it-no-such-flavor",
         project="web-shop",
-        dry_run=False,
+        apply=True,
     )
     assert not ok and "parameter 'flavor'" in result["error"]

@@ -34,7 +34,7 @@ def test_disable_enable_idempotent_with_reason(
         "hypervisor.service.disable",
         hypervisor=scratch_host,
         reason=reason,
-        dry_run=False,
+        apply=True,
     )
     assert ok and done["changed"] is True
     assert done["after"]["disabled_by_pack"] is True
@@ -48,7 +48,7 @@ def test_disable_enable_idempotent_with_reason(
             h.id for h in admin_conn.compute.hypervisors() if h.name == scratch_host
         ),
         reason="another reason",
-        dry_run=False,
+        apply=True,
     )
     assert ok and again["changed"] is False and again["steps"] == []
     assert compute_service(admin_conn, scratch_host).disabled_reason == marked
@@ -57,12 +57,12 @@ def test_disable_enable_idempotent_with_reason(
         "hypervisor.service.enable",
         hypervisor=scratch_host,
         reason="done",
-        dry_run=False,
+        apply=True,
     )
     assert ok and enabled["changed"] is True
     assert compute_service(admin_conn, scratch_host).status == "enabled"
     ok, again = run_action(
-        "hypervisor.service.enable", hypervisor=scratch_host, dry_run=False
+        "hypervisor.service.enable", hypervisor=scratch_host, apply=True
     )
     assert ok and again["changed"] is False
 
@@ -75,7 +75,7 @@ def test_disable_unknown_hypervisor_names_the_parameter(run_action, admin_conn):
         "hypervisor.service.disable",
         hypervisor="it-no-such-host",
         reason="x",
-        dry_run=False,
+        apply=True,
     )
     assert not ok and "parameter 'hypervisor'" in result["error"]
     after = {
@@ -174,7 +174,7 @@ def test_drain_lists_a_refused_server_then_empties_the_scratch_host(
     assert compute_service(admin_conn, scratch_host).status == "enabled"
 
     ok, refused = run_action(
-        "hypervisor.drain", hypervisor=scratch_host, reason="it drain", dry_run=False
+        "hypervisor.drain", hypervisor=scratch_host, reason="it drain", apply=True
     )
     assert not ok and "parameter 'confirm'" in refused["error"]
     assert compute_service(admin_conn, scratch_host).status == "enabled"
@@ -187,7 +187,7 @@ def test_drain_lists_a_refused_server_then_empties_the_scratch_host(
         hypervisor=scratch_host,
         reason="it drain",
         confirm=scratch_host,
-        dry_run=False,
+        apply=True,
         _config=strict,
     )
     assert not ok, result
@@ -212,7 +212,7 @@ def test_drain_lists_a_refused_server_then_empties_the_scratch_host(
         hypervisor=scratch_host,
         reason="it drain",
         confirm=scratch_host,
-        dry_run=False,
+        apply=True,
     )
     assert ok, result
     assert result["disable"] == "already disabled"
@@ -230,6 +230,6 @@ def test_drain_lists_a_refused_server_then_empties_the_scratch_host(
         hypervisor=scratch_host,
         reason="it drain",
         confirm=scratch_host,
-        dry_run=False,
+        apply=True,
     )
     assert ok and again["servers"] == [] and again["disable"] == "already disabled"

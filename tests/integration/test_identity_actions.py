@@ -22,7 +22,7 @@ def scratch_project(
 ) -> dict[str, str]:
     """A new empty project: {"id", "name"}."""
     name = project_scrubber(unique_name("roles"))
-    result = succeeded(act("project.create", name=name, dry_run=False))
+    result = succeeded(act("project.create", name=name, apply=True))
     return {"id": result["project_id"], "name": name}
 
 
@@ -57,7 +57,7 @@ def test_grant_by_name_and_id_is_idempotent_and_revocable(
     )
 
     done = succeeded(
-        act("project.add.user.with.role", users=["alice", bob], dry_run=False, **params)
+        act("project.add.user.with.role", users=["alice", bob], apply=True, **params)
     )
     assert outcomes(done) == {"alice": "done", "bob": "done"}
     role = _role(admin_conn)
@@ -70,7 +70,7 @@ def test_grant_by_name_and_id_is_idempotent_and_revocable(
             project=pid,
             role=role,
             users=[alice, "bob"],
-            dry_run=False,
+            apply=True,
         )
     )
     assert outcomes(again) == {"alice": "unchanged", "bob": "unchanged"}
@@ -81,13 +81,13 @@ def test_grant_by_name_and_id_is_idempotent_and_revocable(
     assert mine["grants"] == [{"role": "member", "via": "user"}]
 
     removed = succeeded(
-        act("project.remove.user.role", users=["alice"], dry_run=False, **params)
+        act("project.remove.user.role", users=["alice"], apply=True, **params)
     )
     assert outcomes(removed) == {"alice": "done"}
     assert not admin_conn.identity.validate_user_has_project_role(pid, alice, role)
     assert admin_conn.identity.validate_user_has_project_role(pid, bob, role)
     twice = succeeded(
-        act("project.remove.user.role", users=["alice"], dry_run=False, **params)
+        act("project.remove.user.role", users=["alice"], apply=True, **params)
     )
     assert outcomes(twice) == {"alice": "unchanged"}
 
@@ -105,7 +105,7 @@ def test_unknown_user_in_the_list_changes_nothing(
             project=scratch_project["id"],
             users=["alice", "no-such-user-xyz"],
             role="member",
-            dry_run=False,
+            apply=True,
         )
     )
     assert result["error"].startswith("parameter 'users'")
@@ -119,12 +119,12 @@ def test_group_role_grant_and_revoke(
 ) -> None:
     pid, role = scratch_project["id"], _role(admin_conn, "reader")
     params = {"project": pid, "group": scratch_group.name, "role": "reader"}
-    done = succeeded(act("project.add.group.with.role", dry_run=False, **params))
+    done = succeeded(act("project.add.group.with.role", apply=True, **params))
     assert outcomes(done, "group") == {scratch_group.name: "done"}
     assert admin_conn.identity.validate_group_has_project_role(
         pid, scratch_group.id, role
     )
-    again = succeeded(act("project.add.group.with.role", dry_run=False, **params))
+    again = succeeded(act("project.add.group.with.role", apply=True, **params))
     assert outcomes(again, "group") == {scratch_group.name: "unchanged"}
     shown = succeeded(act("project.show", project=pid))
     assert {
@@ -133,13 +133,13 @@ def test_group_role_grant_and_revoke(
         "roles": ["reader"],
     }.items() <= (next(m for m in shown["members"] if m["type"] == "group").items())
     succeeded(
-        act("group.add.users", group=scratch_group.id, users=["bob"], dry_run=False)
+        act("group.add.users", group=scratch_group.id, users=["bob"], apply=True)
     )
     bob = next(
         p for p in succeeded(act("user.show", user="bob"))["projects"] if p["id"] == pid
     )
     assert bob["grants"] == [{"role": "reader", "via": f"group {scratch_group.name}"}]
-    gone = succeeded(act("project.remove.group.role", dry_run=False, **params))
+    gone = succeeded(act("project.remove.group.role", apply=True, **params))
     assert outcomes(gone, "group") == {scratch_group.name: "done"}
     assert not admin_conn.identity.validate_group_has_project_role(
         pid, scratch_group.id, role
@@ -155,10 +155,10 @@ def test_group_membership_add_and_remove(
     assert set(outcomes(dry).values()) == {"would add"}
     assert not admin_conn.identity.check_user_in_group(carol, scratch_group.id)
 
-    done = succeeded(act("group.add.users", dry_run=False, **params))
+    done = succeeded(act("group.add.users", apply=True, **params))
     assert outcomes(done) == {"carol": "done", "dave": "done"}
     assert admin_conn.identity.check_user_in_group(carol, scratch_group.id)
-    again = succeeded(act("group.add.users", dry_run=False, **params))
+    again = succeeded(act("group.add.users", apply=True, **params))
     assert set(outcomes(again).values()) == {"unchanged"}
 
     shown = succeeded(act("user.show", user=carol))
@@ -169,7 +169,7 @@ def test_group_membership_add_and_remove(
             "group.remove.users",
             group=scratch_group.name,
             users=["carol"],
-            dry_run=False,
+            apply=True,
         )
     )
     assert outcomes(removed) == {"carol": "done"}

@@ -41,24 +41,24 @@ def test_share_accept_and_unshare_seen_from_the_other_project(
     assert admin_conn.image.get_image(image.id).visibility == "private"
 
     ok, result = run_action(
-        "image.share.to.project", image=image.id, project=project, dry_run=False
+        "image.share.to.project", image=image.id, project=project, apply=True
     )
     assert ok, result
     assert result["member_status"] == "accepted"
     assert visible_to(user_conn, image.id)
 
     ok, again = run_action(
-        "image.share.to.project", image=image.name, project=project, dry_run=False
+        "image.share.to.project", image=image.name, project=project, apply=True
     )
     assert ok and again["steps"] == [] and again["changed"] is False
 
     ok, result = run_action(
-        "image.unshare.from.project", image=image.name, project=project, dry_run=False
+        "image.unshare.from.project", image=image.name, project=project, apply=True
     )
     assert ok and result["done"] == ["remove_member"]
     assert not visible_to(user_conn, image.id)
     ok, again = run_action(
-        "image.unshare.from.project", image=image.name, project=project, dry_run=False
+        "image.unshare.from.project", image=image.name, project=project, apply=True
     )
     assert ok and again["changed"] is False
 
@@ -83,14 +83,14 @@ def test_share_refusals_name_the_parameter(
     ).id
     cleanup(admin_conn.image.delete_image, shared)
     ok, result = run_action(
-        "image.share.to.project", image=public, project="web-shop", dry_run=False
+        "image.share.to.project", image=public, project="web-shop", apply=True
     )
     assert not ok and "parameter 'image'" in result["error"]
     ok, result = run_action(
         "image.share.to.project",
         image=shared,
         project="it-no-such-project",
-        dry_run=False,
+        apply=True,
     )
     assert not ok and "parameter 'project'" in result["error"]
     ok, result = run_action(
@@ -122,14 +122,14 @@ def test_share_reports_the_visibility_after_the_change(
     assert plan["image"]["visibility"] == "private"
     assert "previous_visibility" not in plan["image"]
     ok, result = run_action(
-        "image.share.to.project", image=image.id, project=project, dry_run=False
+        "image.share.to.project", image=image.id, project=project, apply=True
     )
     assert ok, result
     assert admin_conn.image.get_image(image.id).visibility == "shared"
     assert result["image"]["visibility"] == "shared"
     assert result["image"]["previous_visibility"] == "private"
     ok, again = run_action(
-        "image.share.to.project", image=image.id, project=project, dry_run=False
+        "image.share.to.project", image=image.id, project=project, apply=True
     )
     assert ok and again["image"]["visibility"] == "shared"
     assert "previous_visibility" not in again["image"]

@@ -147,7 +147,7 @@ class JupyterActionsTest(HubActionCase):
         ok_del, deleted = self.run_action(
             "jupyter.delete_users",
             users=[self.prefix, f"{self.prefix}-absent"],
-            dry_run=False,
+            apply=True,
         )
 
         assert ok, plan
@@ -168,13 +168,13 @@ class JupyterActionsTest(HubActionCase):
             "jupyter.delete_users",
             jupyter_env="guarded",
             user=self.prefix,
-            dry_run=False,
+            apply=True,
         )
         wrong_ok, wrong = self.run_action(
             "jupyter.delete_users",
             jupyter_env="guarded",
             user=self.prefix,
-            dry_run=False,
+            apply=True,
             confirm="local",
         )
         with self.client() as hub:
@@ -183,7 +183,7 @@ class JupyterActionsTest(HubActionCase):
             "jupyter.delete_users",
             jupyter_env="guarded",
             user=self.prefix,
-            dry_run=False,
+            apply=True,
             confirm="guarded",
         )
 
@@ -205,7 +205,7 @@ class JupyterActionsTest(HubActionCase):
             user=self.prefix,
             first_index=0,
             last_index=2,
-            dry_run=False,
+            apply=True,
         )
         assert not ok
         assert "more than its max_unconfirmed_deletes (2)" in result["error"]
@@ -271,7 +271,7 @@ class JupyterHubFaultsTest(HubActionCase):
         ok_stop, stopped = self.run_action("jupyter.stop_servers", users=names)
         ok_plan, plan = self.run_action("jupyter.delete_users", user=names[1])
         ok_del, deleted = self.run_action(
-            "jupyter.delete_users", users=names, dry_run=False
+            "jupyter.delete_users", users=names, apply=True
         )
 
         assert not refused_ok
@@ -337,7 +337,7 @@ class JupyterHubFaultsTest(HubActionCase):
         )
         ok_stop, stopped = self.run_action("jupyter.stop_servers", users=names, **pace)
         ok_del, deleted = self.run_action(
-            "jupyter.delete_users", users=names, dry_run=False, confirm="local", **pace
+            "jupyter.delete_users", users=names, apply=True, confirm="local", **pace
         )
 
         assert ok_prep, prepared

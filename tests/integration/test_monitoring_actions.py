@@ -90,7 +90,7 @@ def run(monitoring_config: dict[str, Any], tmp_path: Path) -> Any:
         assert meta is not None, _action
         unknown = set(params) - set(meta.parameters)
         assert not unknown, f"{_action} has no parameters {unknown}"
-        values = {k: s.get("default") for k, s in meta.parameters.items()}
+        values = {k: s.get("default") for k, s in meta.inputs.items()}
         defaults = {
             "cloud_account": "devcloud-admin",
             "smtp_account": "it-smtp",
@@ -129,9 +129,9 @@ def test_silence_create_is_idempotent_and_expire_removes_exactly_it(
     ok, plan = run("alertmanager.silence.create", end=end, **params)
     assert ok and plan["outcome"] == "planned" and live_keyed(alertmanager, key) == []
 
-    ok, made = run("alertmanager.silence.create", end=end, dry_run=False, **params)
+    ok, made = run("alertmanager.silence.create", end=end, apply=True, **params)
     assert ok and made["outcome"] == "created", made
-    ok, again = run("alertmanager.silence.create", end=end, dry_run=False, **params)
+    ok, again = run("alertmanager.silence.create", end=end, apply=True, **params)
     assert ok and again["outcome"] == "unchanged" and again["id"] == made["id"]
     found = live_keyed(alertmanager, key)
     assert [s["id"] for s in found] == [made["id"]]
@@ -145,11 +145,11 @@ def test_silence_create_is_idempotent_and_expire_removes_exactly_it(
     ok, listed = run("alertmanager.silence.list", key=key)
     assert ok and [s["id"] for s in listed["silences"]] == [made["id"]]
 
-    ok, expired = run("alertmanager.silence.expire", key=key, dry_run=False)
+    ok, expired = run("alertmanager.silence.expire", key=key, apply=True)
     assert ok and expired["outcome"] == "removed" and expired["expired"] == [made["id"]]
     assert live_keyed(alertmanager, key) == []
     assert made["id"] not in alertmanager.amtool_silence_ids()
-    ok, again = run("alertmanager.silence.expire", key=key, dry_run=False)
+    ok, again = run("alertmanager.silence.expire", key=key, apply=True)
     assert ok and again["outcome"] == "unchanged"
 
 
@@ -164,9 +164,9 @@ def test_downtime_schedule_is_idempotent_and_remove_removes_exactly_it(
     assert ok, plan
     assert plan["outcome"] == "planned" and keyed_downtimes(icinga, key) == []
 
-    ok, made = run("icinga.downtime.schedule", dry_run=False, **params)
+    ok, made = run("icinga.downtime.schedule", apply=True, **params)
     assert ok and made["outcome"] == "created", made
-    ok, again = run("icinga.downtime.schedule", dry_run=False, **params)
+    ok, again = run("icinga.downtime.schedule", apply=True, **params)
     assert ok and again["outcome"] == "unchanged"
     found = keyed_downtimes(icinga, key)
     assert sorted((d["host_name"], d["service_name"]) for d in found) == [
@@ -179,10 +179,10 @@ def test_downtime_schedule_is_idempotent_and_remove_removes_exactly_it(
     ok, listed = run("icinga.downtime.list", key=key)
     assert ok and listed["count"] == 2
 
-    ok, removed = run("icinga.downtime.remove", key=key, dry_run=False)
+    ok, removed = run("icinga.downtime.remove", key=key, apply=True)
     assert ok and removed["outcome"] == "removed", removed
     assert keyed_downtimes(icinga, key) == []
-    ok, again = run("icinga.downtime.remove", key=key, dry_run=False)
+    ok, again = run("icinga.downtime.remove", key=key, apply=True)
     assert ok and again["outcome"] == "unchanged"
 
 
@@ -197,7 +197,7 @@ def test_unknown_icinga_host_names_the_parameter(
         host="it-no-such-host",
         key=key,
         end=end,
-        dry_run=False,
+        apply=True,
     )
     assert not ok and "parameter 'host'" in result["error"], result
     assert keyed_downtimes(icinga, key) == []
@@ -212,7 +212,7 @@ def test_refused_permission_is_a_named_failure(run: Any, unique_name: Any) -> No
         host="devcloud-hv2",
         key=unique_name("downtime"),
         end=end,
-        dry_run=False,
+        apply=True,
     )
     assert not ok and result["account"] == "it-icinga-reader", result
     # Icinga hides what the user may not act on: 404, and the cause says why.
@@ -252,14 +252,14 @@ def test_maintenance_start_and_finish_on_the_scratch_host(
     assert keyed_downtimes(icinga, key) == []
     assert compute_service(admin_conn, scratch_host).status == "enabled"
 
-    ok, refused = run("hypervisor.maintenance.start", dry_run=False, **params)
+    ok, refused = run("hypervisor.maintenance.start", apply=True, **params)
     assert not ok and "parameter 'confirm'" in refused["error"]
     assert compute_service(admin_conn, scratch_host).status == "enabled"
 
     try:
         ok, done = run(
             "hypervisor.maintenance.start",
-            dry_run=False,
+            apply=True,
             confirm=scratch_host,
             **params,
         )
@@ -279,7 +279,7 @@ def test_maintenance_start_and_finish_on_the_scratch_host(
         mails = len(smtp.messages)
         ok, again = run(
             "hypervisor.maintenance.start",
-            dry_run=False,
+            apply=True,
             confirm=scratch_host,
             **params,
         )
@@ -297,7 +297,7 @@ def test_maintenance_start_and_finish_on_the_scratch_host(
             "hypervisor.maintenance.finish",
             hypervisor=scratch_host,
             confirm=scratch_host,
-            dry_run=False,
+            apply=True,
         )
         assert ok, finished
         assert compute_service(admin_conn, scratch_host).status == "enabled"
@@ -308,12 +308,12 @@ def test_maintenance_start_and_finish_on_the_scratch_host(
             "hypervisor.maintenance.finish",
             hypervisor=scratch_host,
             confirm=scratch_host,
-            dry_run=False,
+            apply=True,
         )
         assert ok and {s["outcome"] for s in again["steps"][1:]} == {"unchanged"}, again
     finally:
-        run("alertmanager.silence.expire", key=key, dry_run=False)
-        run("icinga.downtime.remove", key=key, dry_run=False)
+        run("alertmanager.silence.expire", key=key, apply=True)
+        run("icinga.downtime.remove", key=key, apply=True)
 
 
 @pytest.mark.fault(2)
@@ -334,8 +334,8 @@ def test_maintenance_stops_at_a_failed_step_and_a_rerun_completes(
         "reason": "it maintenance fault",
         "end": iso(datetime.now(UTC) + timedelta(hours=1)),
         "confirm": scratch_host,
-        "dry_run": False,
-        "notify_users": False,
+        "apply": True,
+        "skip_user_mail": True,
     }
     try:
         ok, down = run(
@@ -367,9 +367,9 @@ def test_maintenance_stops_at_a_failed_step_and_a_rerun_completes(
             "hypervisor.maintenance.finish",
             hypervisor=scratch_host,
             confirm=scratch_host,
-            dry_run=False,
+            apply=True,
         )
         assert ok, finished
     finally:
-        run("alertmanager.silence.expire", key=key, dry_run=False)
-        run("icinga.downtime.remove", key=key, dry_run=False)
+        run("alertmanager.silence.expire", key=key, apply=True)
+        run("icinga.downtime.remove", key=key, apply=True)

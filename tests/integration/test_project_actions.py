@@ -58,7 +58,7 @@ def test_plain_project_lifecycle_through_the_entry_point(
     ]
     assert find_project(admin_conn, name) is None
 
-    done = succeeded(act("project.create", dry_run=False, **params))
+    done = succeeded(act("project.create", apply=True, **params))
     assert len(done["done"]) == 3 and done["project_id"]
 
     shown = succeeded(act("project.show", project=name))
@@ -69,7 +69,7 @@ def test_plain_project_lifecycle_through_the_entry_point(
         m for m in shown["members"] if m["name"] == "alice"
     ).items()
 
-    wrong = failed(act("project.delete", project=name, confirm="nope", dry_run=False))
+    wrong = failed(act("project.delete", project=name, confirm="nope", apply=True))
     assert "parameter 'confirm'" in wrong["error"]
     assert find_project(admin_conn, name) is not None
 
@@ -78,7 +78,7 @@ def test_plain_project_lifecycle_through_the_entry_point(
     assert find_project(admin_conn, name) is not None
 
     succeeded(
-        act("project.delete", project=done["project_id"], confirm=name, dry_run=False)
+        act("project.delete", project=done["project_id"], confirm=name, apply=True)
     )
     assert find_project(admin_conn, name) is None
 
@@ -110,7 +110,7 @@ def test_internal_project_shares_the_configured_network(
         ("grant role", "admin"),
     ]
     assert find_project(admin_conn, name) is None
-    result = succeeded(act("project.create", config=config, dry_run=False, **params))
+    result = succeeded(act("project.create", config=config, apply=True, **params))
     pid = result["project_id"]
     policy = networking.shared_network_policy(admin_conn, network.id, pid)
     assert policy is not None
@@ -122,7 +122,7 @@ def test_internal_project_shares_the_configured_network(
 
     # only configuration is left: a plain delete removes it with the project
     succeeded(
-        act("project.delete", config=config, project=name, confirm=name, dry_run=False)
+        act("project.delete", config=config, project=name, confirm=name, apply=True)
     )
     assert networking.shared_network_policy(admin_conn, network.id, pid) is None
     assert groups_of(admin_conn, pid) == []
@@ -191,7 +191,7 @@ def test_external_project_works_and_purge_removes_everything(
             dns_nameservers=["192.0.2.53"],
             floating_ips=2,
             admins=["admin"],
-            dry_run=False,
+            apply=True,
         )
     )
     pid = result["project_id"]
@@ -220,7 +220,7 @@ def test_external_project_works_and_purge_removes_everything(
     )
     assert fip.fixed_ip_address == addresses[0] and fip.project_id == pid
 
-    refused = failed(act("project.delete", project=name, confirm=name, dry_run=False))
+    refused = failed(act("project.delete", project=name, confirm=name, apply=True))
     assert {"servers", "networks", "routers", "ports", "floating_ips"} <= set(
         refused["owned"]
     )
@@ -239,7 +239,7 @@ def test_external_project_works_and_purge_removes_everything(
     assert find_project(admin_conn, name) is not None
 
     done = succeeded(
-        act("project.delete", project=name, confirm=name, purge=True, dry_run=False)
+        act("project.delete", project=name, confirm=name, purge=True, apply=True)
     )
     assert len(done["done"]) == len(plan["plan"])
     assert find_project(admin_conn, name) is None
@@ -260,7 +260,7 @@ def test_failure_midway_is_rolled_back(
 
     monkeypatch.setattr(networking, "create_router", broken_router)
     name = project_scrubber(unique_name("rollback"))
-    report = failed(act("project.create", name=name, network="external", dry_run=False))
+    report = failed(act("project.create", name=name, network="external", apply=True))
     assert report["failed"][0]["action"] == "create router"
     assert "injected fault" in report["failed"][0]["error"]
     assert [d["action"] for d in report["done"]] == [
@@ -290,7 +290,7 @@ def test_protected_and_immutable_projects_are_refused(
     name = seed[which]
     before = find_project(admin_conn, name)
     result = failed(
-        act("project.delete", project=name, confirm=name, purge=True, dry_run=False)
+        act("project.delete", project=name, confirm=name, purge=True, apply=True)
     )
     assert "parameter 'project'" in result["error"] and reason in result["error"]
     after = find_project(admin_conn, name)
@@ -322,14 +322,14 @@ def test_bad_inputs_change_nothing(
     parameter: str,
 ) -> None:
     name = project_scrubber(unique_name("bad"))
-    result = failed(act("project.create", name=name, dry_run=False, **params))
+    result = failed(act("project.create", name=name, apply=True, **params))
     assert result["error"].startswith(f"parameter '{parameter}'")
     assert find_project(admin_conn, name) is None
 
 
 def test_existing_name_is_refused(admin_conn: Connection, seed: dict[str, Any]) -> None:
     with pytest.raises(InputError) as error:
-        project.create(admin_conn, {}, name="web-shop", dry_run=False)
+        project.create(admin_conn, {}, name="web-shop", apply=True)
     assert error.value.parameter == "name"
     assert len(list(admin_conn.identity.projects(name="web-shop"))) == 1
 
@@ -341,14 +341,14 @@ def test_delete_of_an_unknown_or_ambiguous_project_changes_nothing(
     project_scrubber: Callable[[str], str],
 ) -> None:
     ghost = unique_name("ghost")
-    unknown = failed(act("project.delete", project=ghost, confirm=ghost, dry_run=False))
+    unknown = failed(act("project.delete", project=ghost, confirm=ghost, apply=True))
     assert unknown["error"].startswith("parameter 'project'")
 
     twin = project_scrubber(unique_name("twin"))
     research = next(admin_conn.identity.domains(name="research"))
     first = admin_conn.identity.create_project(name=twin, domain_id="default")
     second = admin_conn.identity.create_project(name=twin, domain_id=research.id)
-    ambiguous = failed(act("project.delete", project=twin, confirm=twin, dry_run=False))
+    ambiguous = failed(act("project.delete", project=twin, confirm=twin, apply=True))
     assert ambiguous["error"].startswith("parameter 'project'")
     assert first.id in ambiguous["error"] and second.id in ambiguous["error"]
     assert {p.id for p in admin_conn.identity.projects(name=twin)} == {
@@ -364,9 +364,9 @@ def test_non_empty_project_is_refused_with_its_resources(
     project_scrubber: Callable[[str], str],
 ) -> None:
     name = project_scrubber(unique_name("busy"))
-    pid = succeeded(act("project.create", name=name, dry_run=False))["project_id"]
+    pid = succeeded(act("project.create", name=name, apply=True))["project_id"]
     network = admin_conn.network.create_network(name=f"{name}-net", project_id=pid)
-    refused = failed(act("project.delete", project=name, confirm=name, dry_run=False))
+    refused = failed(act("project.delete", project=name, confirm=name, apply=True))
     assert refused["error"].startswith("parameter 'purge'")
     assert [n["id"] for n in refused["owned"]["networks"]] == [network.id]
     assert find_project(admin_conn, name) is not None
@@ -398,7 +398,7 @@ def test_real_late_failure_undoes_every_done_step(
             network="external",
             cidr="10.78.0.0/24",
             members=["alice"],
-            dry_run=False,
+            apply=True,
         )
     )
     assert report["failed"][0]["action"] == "create security group"
@@ -435,7 +435,7 @@ def test_child_immutable_project_and_parent_with_children_are_refused(
 ) -> None:
     child = project_scrubber(unique_name("child"))  # scrubbed before its parent
     parent = project_scrubber(unique_name("parent"))
-    parent_id = succeeded(act("project.create", name=parent, dry_run=False))[
+    parent_id = succeeded(act("project.create", name=parent, apply=True))[
         "project_id"
     ]
     created = succeeded(
@@ -445,7 +445,7 @@ def test_child_immutable_project_and_parent_with_children_are_refused(
             parent=parent,
             immutable=True,
             tags=["team-it"],
-            dry_run=False,
+            apply=True,
         )
     )
     shown = succeeded(act("project.show", project=created["project_id"]))["project"]
@@ -453,12 +453,12 @@ def test_child_immutable_project_and_parent_with_children_are_refused(
     assert shown["tags"] == ["immutable", "team-it"]
 
     immutable = failed(
-        act("project.delete", project=child, confirm=child, dry_run=False)
+        act("project.delete", project=child, confirm=child, apply=True)
     )
     assert immutable["error"].startswith("parameter 'project'")
     assert "immutable" in immutable["error"]
     has_children = failed(
-        act("project.delete", project=parent, confirm=parent, dry_run=False)
+        act("project.delete", project=parent, confirm=parent, apply=True)
     )
     assert has_children["error"].startswith("parameter 'project'")
     assert child in has_children["error"]
@@ -523,7 +523,7 @@ def test_the_dry_run_refuses_the_cidr_exactly_when_neutron_would(
     if expected:
         assert succeeded(planned)["plan"]
         return
-    for outcome in (planned, act("project.create", dry_run=False, **params)):
+    for outcome in (planned, act("project.create", apply=True, **params)):
         error = failed(outcome)["error"]
         assert error.startswith("parameter 'cidr'"), error
         assert ext_subnet.id in error and ext_subnet.cidr in error
@@ -538,7 +538,7 @@ def test_the_dry_run_refuses_a_name_taken_in_the_domain(
 ) -> None:
     before = [p.id for p in admin_conn.identity.projects(name="web-shop")]
     for dry_run in (True, False):
-        result = failed(act("project.create", name="web-shop", dry_run=dry_run))
+        result = failed(act("project.create", name="web-shop", apply=not dry_run))
         assert result["error"].startswith("parameter 'name'"), result
         assert "already exists" in result["error"]
     assert [p.id for p in admin_conn.identity.projects(name="web-shop")] == before
@@ -568,7 +568,7 @@ def test_a_good_dry_runs_plan_is_what_the_real_run_creates(
         "quotas": {"compute": {"instances": 4}},
     }
     plan = succeeded(act("project.create", config=config, **params))["plan"]
-    done = succeeded(act("project.create", config=config, dry_run=False, **params))
+    done = succeeded(act("project.create", config=config, apply=True, **params))
     assert len(done["done"]) == len(plan)
     for planned, made in zip(plan, done["done"], strict=True):
         assert planned.items() <= made.items(), (planned, made)

@@ -130,7 +130,7 @@ def params(case: Case, name: str) -> dict[str, Any]:
         "name": name,
         "network": case.network,
         "members": ["alice", "bob"],
-        "dry_run": False,
+        "apply": True,
         **extra,
     }
 

@@ -32,7 +32,7 @@ def test_set_only_given_values_refuses_lowering_below_usage_unless_forced(
     project_scrubber: Callable[[str], str],
 ) -> None:
     name = project_scrubber(unique_name("quota"))
-    pid = succeeded(act("project.create", name=name, dry_run=False))["project_id"]
+    pid = succeeded(act("project.create", name=name, apply=True))["project_id"]
     admin_conn.network.create_network(name=f"{name}-net", project_id=pid)
     before = succeeded(act("quota.show", project=pid))["quotas"]
     assert before["network"]["network"]["in_use"] == 1
@@ -52,14 +52,14 @@ def test_set_only_given_values_refuses_lowering_below_usage_unless_forced(
     assert len(plan["notes"]) == 2
     assert succeeded(act("quota.show", project=pid))["quotas"] == before
 
-    done = succeeded(act("quota.set", project=name, quotas=request, dry_run=False))
+    done = succeeded(act("quota.set", project=name, quotas=request, apply=True))
     assert done["applied"] == {"compute": "set"}
     after = succeeded(act("quota.show", project=pid))["quotas"]
     assert after["compute"]["cores"]["limit"] == 7
     assert after["compute"]["instances"] == before["compute"]["instances"]
 
     lowering = {"network": {"network": 0}, "compute": {"ram": 1024}}
-    refused = failed(act("quota.set", project=pid, quotas=lowering, dry_run=False))
+    refused = failed(act("quota.set", project=pid, quotas=lowering, apply=True))
     assert (
         "parameter 'force'" in refused["error"]
         and "network.network" in refused["error"]
@@ -72,7 +72,7 @@ def test_set_only_given_values_refuses_lowering_below_usage_unless_forced(
     assert unchanged["compute"]["ram"] == before["compute"]["ram"]
 
     forced = succeeded(
-        act("quota.set", project=pid, quotas=lowering, force=True, dry_run=False)
+        act("quota.set", project=pid, quotas=lowering, force=True, apply=True)
     )
     assert {p["status"] for p in forced["plan"]} == {"forced", "change"}
     final = succeeded(act("quota.show", project=pid))["quotas"]
@@ -89,7 +89,7 @@ def test_negative_quota_is_refused_naming_the_parameter(
             "quota.set",
             project="web-shop",
             quotas={"compute": {"cores": -3}},
-            dry_run=False,
+            apply=True,
         )
     )
     assert result["error"].startswith("parameter 'quotas'")
@@ -104,14 +104,14 @@ def test_unknown_quota_key_is_refused_and_nothing_changes(
     project_scrubber: Callable[[str], str],
 ) -> None:
     name = project_scrubber(unique_name("qkey"))
-    pid = succeeded(act("project.create", name=name, dry_run=False))["project_id"]
+    pid = succeeded(act("project.create", name=name, apply=True))["project_id"]
     before = succeeded(act("quota.show", project=pid))["quotas"]
     result = failed(
         act(
             "quota.set",
             project=pid,
             quotas={"compute": {"cores": 5, "gpus": 1}},
-            dry_run=False,
+            apply=True,
         )
     )
     assert result["error"].startswith("parameter 'quotas'")
@@ -131,7 +131,7 @@ def test_unknown_and_ambiguous_projects_name_the_parameter(
             "quota.set",
             project=unique_name("ghost"),
             quotas={"compute": {"cores": 1}},
-            dry_run=False,
+            apply=True,
         )
     )
     assert unknown["error"].startswith("parameter 'project'")
@@ -141,7 +141,7 @@ def test_unknown_and_ambiguous_projects_name_the_parameter(
     first = admin_conn.identity.create_project(name=twin, domain_id="default")
     second = admin_conn.identity.create_project(name=twin, domain_id=research.id)
     ambiguous = failed(
-        act("quota.set", project=twin, quotas={"compute": {"cores": 1}}, dry_run=False)
+        act("quota.set", project=twin, quotas={"compute": {"cores": 1}}, apply=True)
     )
     assert ambiguous["error"].startswith("parameter 'project'")
     assert first.id in ambiguous["error"] and second.id in ambiguous["error"]
@@ -202,20 +202,20 @@ def test_dry_run_refuses_exactly_what_neutron_refuses_below_usage(
     assert answer.status_code == 400, answer.text
     assert "already used 1" in answer.text
 
-    real = failed(act("quota.set", project=pid, quotas=lowering, dry_run=False))
+    real = failed(act("quota.set", project=pid, quotas=lowering, apply=True))
     assert real["error"] == plan["error"] and real["plan"] == plan["plan"]
     assert succeeded(act("quota.show", project=pid))["quotas"] == before
 
     at_usage = {"network": {"network": 1}}
     planned = succeeded(act("quota.set", project=pid, quotas=at_usage))
     assert [c["status"] for c in planned["plan"]] == ["change"]
-    done = succeeded(act("quota.set", project=pid, quotas=at_usage, dry_run=False))
+    done = succeeded(act("quota.set", project=pid, quotas=at_usage, apply=True))
     assert done["plan"] == planned["plan"] and done["applied"] == {"network": "set"}
 
     forced_plan = succeeded(act("quota.set", project=pid, quotas=lowering, force=True))
     assert [c["status"] for c in forced_plan["plan"]] == ["forced"]
     forced = succeeded(
-        act("quota.set", project=pid, quotas=lowering, force=True, dry_run=False)
+        act("quota.set", project=pid, quotas=lowering, force=True, apply=True)
     )
     assert forced["plan"] == forced_plan["plan"]
     shown = succeeded(act("quota.show", project=pid))["quotas"]
@@ -246,7 +246,7 @@ def test_dry_run_refuses_exactly_what_nova_refuses_below_usage(
             f"{instances['in_use']}" in answer.text
         )
         real = failed(
-            act("quota.set", project="web-shop", quotas=lowering, dry_run=False)
+            act("quota.set", project="web-shop", quotas=lowering, apply=True)
         )
         assert real["error"] == plan["error"]
     finally:
@@ -287,5 +287,5 @@ def test_limits_past_the_apis_maximum_are_refused_by_the_plan_as_by_the_api(
     assert answer.status_code == 400 and "2147483647" in answer.text, answer.text
     at_max = {service: {key: 2**31 - 1}}
     planned = succeeded(act("quota.set", project=pid, quotas=at_max))
-    done = succeeded(act("quota.set", project=pid, quotas=at_max, dry_run=False))
+    done = succeeded(act("quota.set", project=pid, quotas=at_max, apply=True))
     assert done["plan"] == planned["plan"] and done["applied"] == {service: "set"}

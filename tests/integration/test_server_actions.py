@@ -43,15 +43,15 @@ def test_create_dry_run_then_pinned_on_the_shared_network(
     assert ok and plan["dry_run"] and plan["plan"]["availability_zone"] == f"nova:{HV2}"
     assert not list(admin_conn.compute.servers(name=f"^{name}$"))
     cleanup(delete_servers_named, admin_conn, name)  # whatever the action left
-    ok, result = run_action("server.create", dry_run=False, **params)
+    ok, result = run_action("server.create", apply=True, **params)
     assert ok, result
     assert result["server"]["status"] == "ACTIVE" and result["server"]["host"] == HV2
     assert result["server"]["addresses"]["shared-net"][0].startswith("10.10.0.")
-    ok, again = run_action("server.create", dry_run=False, **params)
+    ok, again = run_action("server.create", apply=True, **params)
     assert ok and again["changed"] is False
     disabled = seed["disabled_service"]["host"]
     other = {**params, "name": unique_name("create-off"), "hypervisor": disabled}
-    ok, refused = run_action("server.create", dry_run=False, **other)
+    ok, refused = run_action("server.create", apply=True, **other)
     assert not ok and "parameter 'hypervisor'" in refused["error"]
     assert "disabled" in refused["error"]
     assert not list(admin_conn.compute.servers(name=f"^{other['name']}$"))
@@ -73,9 +73,9 @@ def test_create_in_another_project(
     name = unique_name("inproj")
     cleanup(delete_servers_named, admin_conn, name)
     params = {"name": name, "flavor": "m1.tiny", "image": test_image.id}
-    for dry_run in (True, False):
+    for apply in (False, True):
         ok, refused = run_action(
-            "server.create", project=project.name, dry_run=dry_run, **params
+            "server.create", project=project.name, apply=apply, **params
         )
         assert not ok and "parameter 'project'" in refused["error"], refused
         assert "holds no role on project" in refused["error"]
@@ -88,13 +88,13 @@ def test_create_in_another_project(
     assert ok, plan
     assert plan["plan"]["project"] == {"id": project.id, "name": project.name}
     ok, result = run_action(
-        "server.create", project=project.name, dry_run=False, **params
+        "server.create", project=project.name, apply=True, **params
     )
     assert ok, result
     assert result["server"]["project_id"] == project.id
     assert result["server"]["status"] == "ACTIVE"
     ok, again = run_action(
-        "server.create", project=project.name, dry_run=False, **params
+        "server.create", project=project.name, apply=True, **params
     )
     assert ok and again["changed"] is False, again
     assert project.name in again["note"]
@@ -111,7 +111,7 @@ def test_create_refuses_control_characters_in_the_name(
     run_action, admin_conn: Connection, test_image, bad: str
 ):
     ok, refused = run_action(
-        "server.create", name=bad, flavor="m1.tiny", image=test_image.id, dry_run=False
+        "server.create", name=bad, flavor="m1.tiny", image=test_image.id, apply=True
     )
     assert not ok and "parameter 'name'" in refused["error"], refused
     assert "control character" in refused["error"]
@@ -129,7 +129,7 @@ def test_live_then_cold_migration_with_snapshot(
     assert admin_conn.compute.get_server(server.id).compute_host == HV1
 
     ok, result = run_action(
-        "server.migrate", server=server.id, destination=HV2, dry_run=False
+        "server.migrate", server=server.id, destination=HV2, apply=True
     )
     assert ok, result
     assert result["outcome"] == "migrated" and result["destination"] == HV2
@@ -142,7 +142,7 @@ def test_live_then_cold_migration_with_snapshot(
         migration_type="cold",
         destination=HV1,
         snapshot=True,
-        dry_run=False,
+        apply=True,
     )
     assert ok, result
     back = admin_conn.compute.get_server(server.id)
@@ -173,7 +173,7 @@ def test_cold_migration_of_a_stopped_server_is_confirmed(
 ):
     server = boot_server(HV2, stopped=True)
     ok, result = run_action(
-        "server.migrate", server=server.id, migration_type="auto", dry_run=False
+        "server.migrate", server=server.id, migration_type="auto", apply=True
     )
     assert ok, result
     assert result["kind"] == "cold" and result["outcome"] == "migrated"
@@ -201,7 +201,7 @@ def test_migration_refusals_name_the_parameter_and_move_nothing(
         ({"migration_type": "live", "server": "web-old"}, "server", "needs status"),
     ]
     for overrides, parameter, words in cases:
-        params = {"server": server.id, "dry_run": False, **overrides}
+        params = {"server": server.id, "apply": True, **overrides}
         ok, result = run_action("server.migrate", **params)
         assert not ok, (overrides, result)
         assert f"parameter '{parameter}'" in result["error"], result
@@ -223,7 +223,7 @@ def test_flavor_rule_from_pack_config_refuses_up_front(
     assert ok  # m1.tiny has 1 vCPU: at the limit is fine
     medium = boot_server(HV1, flavor="m1.medium")
     ok, result = run_action(
-        "server.migrate", server=medium.id, dry_run=False, _config=config
+        "server.migrate", server=medium.id, apply=True, _config=config
     )
     assert not ok and "above the migration limit of 1" in result["error"]
     assert "parameter 'server'" in result["error"]
@@ -246,7 +246,7 @@ def test_shutdown_on_hypervisor(run_action, boot_server, scratch_host, admin_con
         "server.shutdown.on.hypervisor",
         hypervisors=[scratch_host],
         confirm="devcloud-hv1",
-        dry_run=False,
+        apply=True,
     )
     assert not ok and "parameter 'confirm'" in result["error"]
     assert admin_conn.compute.get_server(running.id).status == "ACTIVE"
@@ -255,7 +255,7 @@ def test_shutdown_on_hypervisor(run_action, boot_server, scratch_host, admin_con
         "server.shutdown.on.hypervisor",
         hypervisors=[scratch_host],
         confirm=scratch_host,
-        dry_run=False,
+        apply=True,
     )
     assert ok, result
     outcomes = {s["id"]: s["outcome"] for s in result["servers"]}
@@ -265,6 +265,6 @@ def test_shutdown_on_hypervisor(run_action, boot_server, scratch_host, admin_con
         "server.shutdown.on.hypervisor",
         hypervisors=[scratch_host],
         confirm=scratch_host,
-        dry_run=False,
+        apply=True,
     )
     assert ok and {s["outcome"] for s in again["servers"]} == {"unchanged"}

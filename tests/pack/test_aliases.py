@@ -224,7 +224,7 @@ def test_aliases_only_point_at_read_only_actions() -> None:
     for alias in ALIASES.values():
         action = find_action(alias["action_ref"])
         assert action is not None
-        for flag in ("dry_run", "send_email", "confirm"):
+        for flag in ("apply", "send_email", "confirm"):
             assert (
                 flag not in action.parameters
             ), f"{alias['name']} runs a mutating action"

@@ -159,7 +159,7 @@ def test_disable_marks_its_reason_as_the_packs() -> None:
         "hv.disable.for.maintenance", payload("RUNNING", "PENDING_MAINTENANCE", "hv-42")
     )
     assert values["hypervisor"] == "hv-42"
-    assert values["dry_run"] is False
+    assert values["apply"] is True
     assert disabled_by_pack(values["reason"])
     assert "over the limit" in values["reason"]
 
@@ -169,7 +169,7 @@ def test_drain_confirms_the_hypervisor_it_drains() -> None:
         "hv.drain.for.maintenance", payload("PENDING_MAINTENANCE", "DRAINING", "hv-42")
     )
     assert values["hypervisor"] == values["confirm"] == "hv-42"
-    assert values["dry_run"] is False
+    assert values["apply"] is True
 
 
 def test_jupyter_prune_rule_is_wired_and_disabled() -> None:

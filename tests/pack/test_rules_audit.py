@@ -28,7 +28,7 @@ def rendered(executed_at: str) -> dict[str, Any]:
         ),
         action.parameters,
     )
-    for name, spec in action.parameters.items():
+    for name, spec in action.inputs.items():
         if name not in values and "default" in spec:
             values[name] = spec["default"]
     validate_parameters(action, values)

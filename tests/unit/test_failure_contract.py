@@ -20,6 +20,7 @@ from fault_servers import closed_port
 from src.workflow_actions import WorkflowActions
 
 import openstack_api.connection
+from tools.pack_meta import run_inputs
 from tools.testing.services import PackActionService
 
 pytestmark = pytest.mark.fault(2)
@@ -93,7 +94,8 @@ def parameters(action: str) -> dict[str, Any]:
     """What StackStorm would pass to ``run()``: defaults, plausible required values,
     and the action's ``EXTRA``."""
     params: dict[str, Any] = {}
-    for name, spec in metadata(action)["parameters"].items():
+    meta = metadata(action)
+    for name, spec in run_inputs(meta["runner_type"], meta["parameters"]).items():
         if "default" in spec:
             params[name] = spec["default"]
         if spec.get("required"):

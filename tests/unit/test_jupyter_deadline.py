@@ -179,7 +179,7 @@ def test_hung_calls_time_out_side_by_side_within_the_deadline(
     hub.fail("/hub/api/users", HANG)
     with client(hub, timeout=1) as hub_client:
         outcome = jupyter.delete_users(
-            hub_client, users=USERS, dry_run=True, workers=8, deadline=20
+            hub_client, users=USERS, apply=False, workers=8, deadline=20
         )
     assert isinstance(outcome, Failure)
     assert statuses(outcome) == dict.fromkeys(USERS, "failed")

@@ -21,6 +21,7 @@ import yaml
 from fault_servers import HANG, FaultyHub, Status, closed_port
 from src.workflow_actions import WorkflowActions
 
+from tools.pack_meta import run_inputs
 from tools.testing.services import PackActionService
 
 pytestmark = pytest.mark.fault(10)
@@ -45,7 +46,8 @@ FAULTS = {
 
 def parameters(action: str) -> dict[str, Any]:
     """The action's defaults, its hub, and one user when it targets users."""
-    spec = yaml.safe_load((ACTIONS_DIR / f"{action}.yaml").read_text())["parameters"]
+    meta = yaml.safe_load((ACTIONS_DIR / f"{action}.yaml").read_text())
+    spec = run_inputs(meta["runner_type"], meta["parameters"])
     params = {k: v["default"] for k, v in spec.items() if "default" in v}
     params["jupyter_env"] = "hub"
     if "user" in spec:

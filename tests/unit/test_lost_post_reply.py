@@ -71,7 +71,7 @@ def test_a_create_whose_reply_is_lost_is_sent_once(
         cloud_account="prod",
         name="newproj",
         contact_email="ops@example.org",
-        dry_run=False,
+        apply=True,
     )
     assert isinstance(outcome, tuple), outcome
     ok, result = outcome

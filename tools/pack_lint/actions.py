@@ -181,19 +181,24 @@ def _check_runner_override(
     spec: Any,
     runner_params: Mapping[str, Mapping[str, Any]],
 ) -> list[Problem]:
-    """A parameter named like a runner parameter may only override a few attributes."""
-    if name not in OVERRIDABLE_RUNNER_PARAMETERS:
+    """A parameter named like a runner parameter overrides it: only a few attributes.
+
+    A spec that declares its own ``type`` is a new parameter that clashes with the
+    runner's (it would never reach ``run()``); any other attribute outside StackStorm's
+    overridable list must equal the runner's.
+    """
+    allowed = ", ".join(sorted(RUNNER_OVERRIDABLE))
+    if not isinstance(spec, Mapping):
+        return []
+    if "type" in spec and name not in OVERRIDABLE_RUNNER_PARAMETERS:
         return [
             Problem(
                 file,
                 key,
                 f"{name!r} is a {runner} runner parameter: it is never passed to run(); "
-                "rename the parameter",
+                f"rename the parameter (an override sets only {allowed})",
             )
         ]
-    if not isinstance(spec, Mapping):
-        return []
-    allowed = ", ".join(sorted(RUNNER_OVERRIDABLE))
     return [
         Problem(
             file,

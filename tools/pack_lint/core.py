@@ -101,7 +101,8 @@ RUNNER_PARAMETERS: dict[str, dict[str, dict[str, Any]]] = {
     "noop": {},
 }
 
-#: Runner parameters the pack may override (only these attributes, see below).
+#: Runner parameters an override may restate ``type`` of (the same type only): every
+#: other runner parameter is overridden without ``type`` (see ``RUNNER_OVERRIDABLE``).
 OVERRIDABLE_RUNNER_PARAMETERS = frozenset({"timeout"})
 
 #: Attributes of a runner parameter an action may override (StackStorm's list).

@@ -337,7 +337,7 @@ def check_parameter_names(file: str, prefix: str, names: Any) -> list[Problem]:
 
 
 def check_positions(file: str, prefix: str, params: Mapping[str, Any]) -> list[Problem]:
-    """``position`` values are unique and contiguous from 0."""
+    """``position`` values are unique and contiguous (StackStorm: from the lowest)."""
     problems: list[Problem] = []
     positioned = sorted(
         (spec["position"], name)
@@ -347,7 +347,7 @@ def check_positions(file: str, prefix: str, params: Mapping[str, Any]) -> list[P
         and not isinstance(spec.get("position"), bool)
     )
     seen: dict[int, str] = {}
-    expected = 0
+    expected = positioned[0][0] if positioned else 0
     for position, name in positioned:
         if position in seen:
             problems.append(
@@ -364,7 +364,7 @@ def check_positions(file: str, prefix: str, params: Mapping[str, Any]) -> list[P
                 Problem(
                     file,
                     key_path(prefix, name, "position"),
-                    f"positions must be contiguous from 0: expected {expected}, "
+                    f"positions must be contiguous: expected {expected}, "
                     f"got {position}",
                 )
             )

@@ -154,7 +154,7 @@ def test_creating_actions_keep_the_strict_rule_and_send_nothing() -> None:
         with pytest.raises(InputError, match="parameter 'user'"):
             jupyter.prepare_users(hub, user="-dash")
         with pytest.raises(InputError, match=r"parameter 'users'.*U\+0000"):
-            jupyter.delete_users(hub, users=["a\x00b"], dry_run=False)
+            jupyter.delete_users(hub, users=["a\x00b"], apply=True)
         with pytest.raises(InputError, match=r"parameter 'users'.*'/'"):
             jupyter.list_users(hub, users=["a/b"])
         with pytest.raises(InputError, match=r"parameter 'users'.*empty"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -248,7 +249,8 @@ def test_main_runner_parameters_are_accepted_and_not_passed(
     tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """timeout, log_level, env, debug and content_version are valid inputs (as in
-    st2 run); like StackStorm, the runner keeps them: run() never sees them."""
+    st2 run) of an action that does not fix them; like StackStorm, the runner keeps
+    them: run() never sees them. (The pack's actions fix them: see the next test.)"""
     import tools.run_action.__main__ as runner
 
     seen: dict = {}
@@ -263,6 +265,8 @@ def test_main_runner_parameters_are_accepted_and_not_passed(
 
     monkeypatch.setenv("OPENSTACK_OPS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setattr(runner, "load_action_class", lambda meta: RecordingAction)
+    unfixed = unfixed_runner_parameters(find_action(CAMPAIGN))
+    monkeypatch.setattr(runner, "find_action", lambda name: unfixed)
     words = [
         "timeout=30",
         "log_level=INFO",
@@ -273,14 +277,29 @@ def test_main_runner_parameters_are_accepted_and_not_passed(
         "send_email=false",
     ]
     assert main([CAMPAIGN, *words]) == 0
-    meta = find_action(CAMPAIGN)
-    assert set(seen) == set(meta.parameters)
+    assert set(seen) == set(unfixed.parameters)
     assert not set(seen) & {"timeout", "log_level", "env", "debug", "content_version"}
     assert seen["workflow"] == "email_campaigns.ops_down_disabled_hypervisors"
     assert seen["to_addresses"] == [""]  # as st2 run sends it
     assert seen["send_email"] is False
     err = capsys.readouterr().err
     assert "runner parameters (not applied locally): timeout=30" in err
+
+
+def unfixed_runner_parameters(meta: ActionMeta | None) -> ActionMeta:
+    """``meta`` without its overrides of the runner's parameters."""
+    assert meta is not None
+    return dataclasses.replace(meta, parameters=meta.inputs)
+
+
+@pytest.mark.parametrize("word", ["timeout=30", "log_level=INFO", "debug=false"])
+def test_main_refuses_the_runner_parameters_every_action_fixes(
+    word: str, capsys: pytest.CaptureFixture
+) -> None:
+    """The pack's actions fix the runner's parameters (immutable, off the form):
+    any value is refused before anything runs, as StackStorm refuses it."""
+    assert main([CAMPAIGN, word]) == 2
+    assert word.split("=")[0] in capsys.readouterr().err
 
 
 def test_main_reads_at_files_and_config_from_the_caller_directory(

@@ -4,6 +4,7 @@ and ``--devcloud``."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 import subprocess
@@ -93,8 +94,8 @@ def test_every_action_has_help_in_yaml_order_without_immutables() -> None:
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])
 def test_action_help_through_the_shell_wrapper(flag: str) -> None:
-    """As an operator types it: dry_run's default and the enum values are shown,
-    and the internal workflow parameter is not."""
+    """As an operator types it: apply's default and the enum values are shown, and
+    the internal workflow parameter and the fixed runner parameters are not."""
     proc = subprocess.run(
         [str(PACK_DIR / "run_action.sh"), "project.create", flag],
         capture_output=True,
@@ -104,8 +105,9 @@ def test_action_help_through_the_shell_wrapper(flag: str) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("project.create (openstack_ops.project.create")
-    assert "  dry_run (boolean, optional)\n      default: true" in proc.stdout
+    assert "  apply (boolean, optional)\n      default: false" in proc.stdout
     assert "workflow" not in proc.stdout
+    assert "timeout" not in proc.stdout and "log_level" not in proc.stdout
     meta = find_action("project.create")
     assert _param_lines(proc.stdout) == [n for n, _ in operator_parameters(meta)]
 
@@ -171,6 +173,10 @@ def test_log_level_sets_the_level_of_the_run(
     LoggingAction.__name__ = f"LoggingAction{level}"  # a logger of its own
     monkeypatch.setenv("OPENSTACK_OPS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setattr(runner, "load_action_class", lambda meta: LoggingAction)
+    meta = find_action("cloud.check")  # as if it did not fix the runner's log_level
+    assert meta is not None
+    unfixed = dataclasses.replace(meta, parameters=meta.inputs)
+    monkeypatch.setattr(runner, "find_action", lambda name: unfixed)
     assert main(["cloud.check", f"log_level={level}"]) == 0
     err = capfd.readouterr().err
     assert f"log_level: {level} (applied to this run)" in err

@@ -303,11 +303,11 @@ def test_remediation_dry_run_then_confirmed_run_does_the_plan(cloud: Recorded) -
     assert plan["plan_id"] == audit.plan_id("delete", ["o1", "o2"])
     with pytest.raises(InputError) as error:
         audit.delete_orphaned_ports(
-            Conn(), older_than_days=30, dry_run=False, confirm="x"
+            Conn(), older_than_days=30, apply=True, confirm="x"
         )
     assert error.value.parameter == "confirm" and cloud.deleted == []
     done = audit.delete_orphaned_ports(
-        Conn(), older_than_days=30, dry_run=False, confirm=plan["plan_id"]
+        Conn(), older_than_days=30, apply=True, confirm=plan["plan_id"]
     )
     assert not isinstance(done, Failure)
     assert cloud.deleted == [f["id"] for f in plan["plan"]]
@@ -317,7 +317,7 @@ def test_a_failed_item_does_not_stop_the_others(cloud: Recorded) -> None:
     cloud.fail_on = {"o1"}
     plan = audit.delete_orphaned_ports(Conn(), older_than_days=30)
     done = audit.delete_orphaned_ports(
-        Conn(), older_than_days=30, dry_run=False, confirm=plan["plan_id"]
+        Conn(), older_than_days=30, apply=True, confirm=plan["plan_id"]
     )
     assert isinstance(done, Failure)
     assert {i["id"]: i["outcome"] for i in done.result["items"]} == {
@@ -331,7 +331,7 @@ def test_a_failed_item_does_not_stop_the_others(cloud: Recorded) -> None:
 def test_more_items_than_max_items_is_refused_whole(cloud: Recorded) -> None:
     plan = audit.delete_orphaned_ports(Conn(), older_than_days=30)
     refused = audit.delete_orphaned_ports(
-        Conn(), older_than_days=30, dry_run=False, confirm=plan["plan_id"], max_items=1
+        Conn(), older_than_days=30, apply=True, confirm=plan["plan_id"], max_items=1
     )
     assert isinstance(refused, Failure) and "max_items" in refused.result["error"]
     assert cloud.deleted == []
@@ -345,7 +345,7 @@ def test_an_item_attached_since_the_plan_is_skipped(
     )
     plan = audit.release_floating_ips(Conn(), older_than_days=30)
     done = audit.release_floating_ips(
-        Conn(), older_than_days=30, dry_run=False, confirm=plan["plan_id"]
+        Conn(), older_than_days=30, apply=True, confirm=plan["plan_id"]
     )
     assert not isinstance(done, Failure)
     assert [i["outcome"] for i in done["items"]] == ["skipped"]

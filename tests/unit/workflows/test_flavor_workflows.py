@@ -34,28 +34,28 @@ def test_add_dry_run_then_real_then_unchanged(cloud):
         "add_access"
     ]
     assert cloud.changes == []
-    done = wf.add_to_project(cloud.conn, "f-priv", "p-lab", dry_run=False)
+    done = wf.add_to_project(cloud.conn, "f-priv", "p-lab", apply=True)
     assert done["changed"] and done["has_access"]
-    again = wf.add_to_project(cloud.conn, "gpu.private", "labs", dry_run=False)
+    again = wf.add_to_project(cloud.conn, "gpu.private", "labs", apply=True)
     assert again["changed"] is False and again["had_access"]
     assert cloud.changes == [("flavor_add", "f-priv", "p-lab")]
 
 
 def test_remove_then_unchanged(cloud):
     cloud.flavor_access["f-priv"] = ["p-lab"]
-    done = wf.remove_from_project(cloud.conn, "gpu.private", "labs", dry_run=False)
+    done = wf.remove_from_project(cloud.conn, "gpu.private", "labs", apply=True)
     assert done["changed"] and done["has_access"] is False
-    again = wf.remove_from_project(cloud.conn, "gpu.private", "labs", dry_run=False)
+    again = wf.remove_from_project(cloud.conn, "gpu.private", "labs", apply=True)
     assert again["changed"] is False
     assert cloud.changes == [("flavor_remove", "f-priv", "p-lab")]
 
 
 def test_public_flavor_is_refused(cloud):
-    refused(cloud, "flavor", wf.add_to_project, "m1.tiny", "labs", dry_run=False)
+    refused(cloud, "flavor", wf.add_to_project, "m1.tiny", "labs", apply=True)
 
 
 def test_unknown_flavor_or_project_is_refused(cloud):
-    refused(cloud, "flavor", wf.add_to_project, "nope", "labs", dry_run=False)
+    refused(cloud, "flavor", wf.add_to_project, "nope", "labs", apply=True)
     refused(
-        cloud, "project", wf.remove_from_project, "gpu.private", "nope", dry_run=False
+        cloud, "project", wf.remove_from_project, "gpu.private", "nope", apply=True
     )

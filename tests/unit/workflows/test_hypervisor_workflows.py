@@ -31,26 +31,26 @@ def test_disable_dry_run_then_real_then_unchanged(cloud):
     assert plan["steps"] == [{"disable": {"reason": marked}}]
     assert plan["changed"] is False
     assert cloud.changes == []
-    done = wf.service_disable(cloud.conn, "hv2", "kernel update", dry_run=False)
+    done = wf.service_disable(cloud.conn, "hv2", "kernel update", apply=True)
     assert done["changed"] and done["after"]["status"] == "disabled"
     assert done["after"]["disabled_reason"] == marked
     assert done["after"]["disabled_by_pack"] is True
-    again = wf.service_disable(cloud.conn, "hv2", "other", dry_run=False)
+    again = wf.service_disable(cloud.conn, "hv2", "other", apply=True)
     assert again["changed"] is False and again["steps"] == []
     assert cloud.hosts["hv2"]["reason"] == marked  # a reason is never overwritten
     assert len(cloud.changes) == 1
 
 
 def test_enable_is_idempotent(cloud):
-    done = wf.service_enable(cloud.conn, "hv9", "DIMM replaced", dry_run=False)
+    done = wf.service_enable(cloud.conn, "hv9", "DIMM replaced", apply=True)
     assert done["changed"] and done["after"]["enabled"]
-    again = wf.service_enable(cloud.conn, "hv9", dry_run=False)
+    again = wf.service_enable(cloud.conn, "hv9", apply=True)
     assert again["changed"] is False
     assert cloud.changes == [("enable_service", "hv9")]
 
 
 def test_disable_keeps_a_persons_reason_on_a_disabled_host(cloud):
-    result = wf.service_disable(cloud.conn, "hv9", "maintenance", dry_run=False)
+    result = wf.service_disable(cloud.conn, "hv9", "maintenance", apply=True)
     assert result["changed"] is False
     assert result["before"]["disabled_reason"] == "broken DIMM"
     assert result["before"]["disabled_by_pack"] is False
@@ -58,15 +58,15 @@ def test_disable_keeps_a_persons_reason_on_a_disabled_host(cloud):
 
 
 def test_disable_needs_a_reason(cloud):
-    refused(cloud, "reason", wf.service_disable, "hv2", "  ", dry_run=False)
+    refused(cloud, "reason", wf.service_disable, "hv2", "  ", apply=True)
 
 
 def test_disable_unknown_hypervisor(cloud):
-    refused(cloud, "hypervisor", wf.service_disable, "nope", "x", dry_run=False)
+    refused(cloud, "hypervisor", wf.service_disable, "nope", "x", apply=True)
 
 
 def test_enable_unknown_hypervisor(cloud):
-    refused(cloud, "hypervisor", wf.service_enable, "nope", dry_run=False)
+    refused(cloud, "hypervisor", wf.service_enable, "nope", apply=True)
 
 
 # finders and show --------------------------------------------------------------
@@ -139,7 +139,7 @@ def test_drain_dry_run_plans_and_changes_nothing(cloud):
 
 def test_drain_empties_the_host(cloud):
     result = wf.drain(
-        cloud.conn, {}, "hv1", "kernel update", confirm="hv1", dry_run=False
+        cloud.conn, {}, "hv1", "kernel update", confirm="hv1", apply=True
     )
     assert not isinstance(result, Failure)
     assert cloud.changes[0] == (
@@ -151,7 +151,7 @@ def test_drain_empties_the_host(cloud):
     assert result["remaining_on_host"] == []
     assert all(s["OS-EXT-SRV-ATTR:host"] != "hv1" for s in cloud.servers.values())
     again = wf.drain(
-        cloud.conn, {}, "hv1", "kernel update", confirm="hv1", dry_run=False
+        cloud.conn, {}, "hv1", "kernel update", confirm="hv1", apply=True
     )
     assert again["servers"] == [] and again["disable"] == "already disabled"
     assert len([c for c in cloud.changes if c[0] == "disable_service"]) == 1
@@ -161,7 +161,7 @@ def test_drain_lists_refused_and_failed_and_fails(cloud):
     cloud.add_server("gpu", "hv1", extra_specs={"pci_passthrough:alias": "a:1"})
     failing = cloud.add_server("flaky", "hv1")
     cloud.fail_migration.add(failing["id"])
-    result = wf.drain(cloud.conn, {}, "hv1", "r", confirm="hv1", dry_run=False)
+    result = wf.drain(cloud.conn, {}, "hv1", "r", confirm="hv1", apply=True)
     assert isinstance(result, Failure)
     outcomes = {s["server"]["name"]: s["outcome"] for s in result.result["servers"]}
     assert outcomes == {
@@ -191,10 +191,10 @@ def test_drain_concurrency_comes_from_pack_config(cloud):
     ],
 )
 def test_drain_bad_inputs(cloud, parameter, args, kwargs):
-    refused(cloud, parameter, wf.drain, {}, *args, dry_run=False, **kwargs)
+    refused(cloud, parameter, wf.drain, {}, *args, apply=True, **kwargs)
 
 
 def test_drain_without_a_reason_still_marks_the_service(cloud):
-    result = wf.drain(cloud.conn, {}, "hv2", confirm="hv2", dry_run=False)
+    result = wf.drain(cloud.conn, {}, "hv2", confirm="hv2", apply=True)
     assert not isinstance(result, Failure)
     assert cloud.changes == [("disable_service", "hv2", "[openstack_ops] drain")]

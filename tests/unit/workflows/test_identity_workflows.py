@@ -18,7 +18,7 @@ def test_grant_reports_held_roles_unchanged_and_grants_the_rest() -> None:
     conn = FakeConn()
     conn.held.add(("p-web", "u-alice", "r-member"))
     result = identity.project_add_users(
-        conn, "web", ["alice", "u-bob"], "member", dry_run=False  # type: ignore[arg-type]
+        conn, "web", ["alice", "u-bob"], "member", apply=True  # type: ignore[arg-type]
     )
     outcomes = {i["user"]: i["outcome"] for i in result["items"]}
     assert outcomes == {"alice": "unchanged", "bob": "done"}
@@ -48,7 +48,7 @@ def test_bad_inputs_name_the_parameter_and_change_nothing(
     conn = FakeConn()
     args = {"project": "web", "users": ["alice"], "role": "member", **kwargs}
     with pytest.raises(InputError) as error:
-        identity.project_add_users(conn, dry_run=False, **args)  # type: ignore[arg-type]
+        identity.project_add_users(conn, apply=True, **args)  # type: ignore[arg-type]
     assert error.value.parameter == parameter
     assert conn.changed() == []
 
@@ -56,18 +56,18 @@ def test_bad_inputs_name_the_parameter_and_change_nothing(
 def test_revoke_not_held_is_unchanged() -> None:
     conn = FakeConn()
     result = identity.project_remove_users(
-        conn, "web", ["bob"], "member", dry_run=False  # type: ignore[arg-type]
+        conn, "web", ["bob"], "member", apply=True  # type: ignore[arg-type]
     )
     assert result["items"][0]["outcome"] == "unchanged" and conn.changed() == []
 
 
 def test_group_grant_and_revoke() -> None:
     conn = FakeConn()
-    added = identity.project_add_group(conn, "web", "ops", "manager", dry_run=False)  # type: ignore[arg-type]
+    added = identity.project_add_group(conn, "web", "ops", "manager", apply=True)  # type: ignore[arg-type]
     assert added["items"][0]["outcome"] == "done"
-    removed = identity.project_remove_group(conn, "web", "ops", "manager", dry_run=False)  # type: ignore[arg-type]
+    removed = identity.project_remove_group(conn, "web", "ops", "manager", apply=True)  # type: ignore[arg-type]
     assert removed["items"][0]["outcome"] == "done"
-    again = identity.project_remove_group(conn, "web", "ops", "manager", dry_run=False)  # type: ignore[arg-type]
+    again = identity.project_remove_group(conn, "web", "ops", "manager", apply=True)  # type: ignore[arg-type]
     assert again["items"][0]["outcome"] == "unchanged"
 
 
@@ -88,7 +88,7 @@ def test_a_refused_grant_is_a_failed_item_not_a_quiet_success() -> None:
     grant would have looked granted."""
     conn = FakeConn()
     conn.identity._reads["put"] = lambda url, **_: keystone_error(url, 503)
-    result = identity.project_add_users(conn, "web", ["bob"], "member", dry_run=False)  # type: ignore[arg-type]
+    result = identity.project_add_users(conn, "web", ["bob"], "member", apply=True)  # type: ignore[arg-type]
     assert isinstance(result, Failure), result
     item = result.result["items"][0]
     assert item["outcome"] == "failed" and "503" in item["error"], item
@@ -102,7 +102,7 @@ def test_a_refused_role_check_fails_the_run_before_any_change() -> None:
     conn = FakeConn()
     conn.identity._reads["head"] = lambda url, **_: keystone_error(url, 403)
     with pytest.raises(sdk_exceptions.ForbiddenException):
-        identity.project_add_users(conn, "web", ["bob"], "member", dry_run=False)  # type: ignore[arg-type]
+        identity.project_add_users(conn, "web", ["bob"], "member", apply=True)  # type: ignore[arg-type]
     assert conn.changed() == []
 
 
@@ -114,7 +114,7 @@ def test_membership_idempotent_and_failures_collected(monkeypatch: Any) -> None:
         raise RuntimeError("keystone said no")
 
     monkeypatch.setattr(identity.identity, "add_to_group", broken)
-    result = identity.group_add_users(conn, "ops", ["alice", "bob"], dry_run=False)  # type: ignore[arg-type]
+    result = identity.group_add_users(conn, "ops", ["alice", "bob"], apply=True)  # type: ignore[arg-type]
     assert isinstance(result, Failure)
     outcomes = {i["user"]: i["outcome"] for i in result.result["items"]}
     assert outcomes == {"alice": "unchanged", "bob": "failed"}

@@ -33,7 +33,7 @@ def hub(**env: Any) -> NoRequests:
         lambda h: jupyter.start_servers(h, user="c", wait_timeout=0),
         lambda h: jupyter.prepare_users(h, user="c", wait_timeout=99999),
         lambda h: jupyter.stop_servers(h),
-        lambda h: jupyter.delete_users(h, users=["ok", "a/b"], dry_run=False),
+        lambda h: jupyter.delete_users(h, users=["ok", "a/b"], apply=True),
         lambda h: jupyter.list_users(h, inactive_days=-1),
     ],
 )
@@ -44,7 +44,7 @@ def test_invalid_input_sends_nothing(call: Any) -> None:
 
 def test_protected_env_refuses_without_confirm() -> None:
     with pytest.raises(InputError, match=r"parameter 'confirm'.*'prod' is protected"):
-        jupyter.delete_users(hub(protected=True), user="a", dry_run=False)
+        jupyter.delete_users(hub(protected=True), user="a", apply=True)
 
 
 def test_cap_refuses_without_confirm() -> None:
@@ -56,7 +56,7 @@ def test_cap_refuses_without_confirm() -> None:
             user="a",
             first_index=1,
             last_index=3,
-            dry_run=False,
+            apply=True,
         )
 
 

@@ -154,7 +154,7 @@ QUOTA_BAD = [math.nan, math.inf, True, 1.5, "10", None, -2, 2**31, 10**20]
 def test_quota_values_outside_the_apis_range_are_refused(value: Any) -> None:
     meta = next(m for m in load_actions() if m.name == "quota.set")
     with pytest.raises(InputError) as caught:
-        _call(meta, quotas={"compute": {"cores": value}}, dry_run=False)
+        _call(meta, quotas={"compute": {"cores": value}}, apply=True)
     assert caught.value.parameter == "quotas"
     assert "compute.cores" in str(caught.value)
     assert "from -1 to 2147483647 (-1 means unlimited)" in str(caught.value)

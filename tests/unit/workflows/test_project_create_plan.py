@@ -63,7 +63,7 @@ def test_bad_input_names_the_parameter_and_changes_nothing(
 ) -> None:
     conn = FakeConn()
     with pytest.raises(InputError) as error:
-        create(conn, dry_run=False, **kwargs)
+        create(conn, apply=True, **kwargs)
     assert error.value.parameter == parameter
     assert conn.changed() == []
 
@@ -76,7 +76,7 @@ def test_ambiguous_parent_lists_the_candidates() -> None:
 def test_internal_network_needs_the_config_key() -> None:
     conn = FakeConn()
     with pytest.raises(ConfigError, match=r"project_networks\.internal_network"):
-        create(conn, network="internal", dry_run=False)
+        create(conn, network="internal", apply=True)
     assert conn.changed() == []
 
 
@@ -170,7 +170,7 @@ def test_cidr_overlapping_the_external_network_is_refused_before_any_change(
     interface only after the network, subnet and router were made."""
     conn = FakeConn()
     with pytest.raises(InputError) as error:
-        create(conn, network="external", cidr=cidr, dry_run=dry_run)
+        create(conn, network="external", cidr=cidr, apply=not dry_run)
     assert error.value.parameter == "cidr"
     assert "'ext'" in str(error.value) and "[s-ext" in str(error.value)
     assert conn.changed() == []
@@ -212,7 +212,7 @@ def test_a_cidr_outside_the_external_subnets_plans(cidr: str) -> None:
 def test_control_characters_in_the_name_are_refused(name: str) -> None:
     conn = FakeConn()
     with pytest.raises(InputError) as error:
-        create(conn, name=name, dry_run=False)
+        create(conn, name=name, apply=True)
     assert error.value.parameter == "name"
     assert "control character U+" in str(error.value)
     assert conn.changed() == []

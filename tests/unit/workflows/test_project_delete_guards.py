@@ -44,14 +44,14 @@ def test_keystone_immutable_option_counts_too() -> None:
 def test_unknown_project_is_refused_before_anything() -> None:
     conn = FakeConn()
     with pytest.raises(InputError) as error:
-        project.delete(conn, {}, "ghost", confirm="ghost", dry_run=False)  # type: ignore[arg-type]
+        project.delete(conn, {}, "ghost", confirm="ghost", apply=True)  # type: ignore[arg-type]
     assert error.value.parameter == "project" and conn.changed() == []
 
 
 def test_wrong_confirm_through_the_workflow_changes_nothing() -> None:
     conn = FakeConn()
     with pytest.raises(InputError) as error:
-        project.delete(conn, {}, "web", confirm="WEB", dry_run=False)  # type: ignore[arg-type]
+        project.delete(conn, {}, "web", confirm="WEB", apply=True)  # type: ignore[arg-type]
     assert error.value.parameter == "confirm" and conn.changed() == []
 
 
@@ -116,7 +116,7 @@ def test_refused_delete_is_a_failure_with_the_list(monkeypatch: Any) -> None:
     conn = FakeConn()
     inv = inventory(routers=[Owned("routers", "r1", "rtr")])
     monkeypatch.setattr(project.projects, "inventory", lambda _c, _p: inv)
-    result = project.delete(conn, {}, "web", confirm="web", dry_run=False)  # type: ignore[arg-type]
+    result = project.delete(conn, {}, "web", confirm="web", apply=True)  # type: ignore[arg-type]
     assert isinstance(result, Failure)
     assert result.result["owned"]["routers"][0]["id"] == "r1"
     assert conn.changed() == []
@@ -126,5 +126,5 @@ def test_project_with_children_is_refused_listing_them() -> None:
     conn = FakeConn()
     conn.projects.append(res(id="p-kid", name="kid", parent_id="p-web", tags=[]))
     with pytest.raises(InputError, match=r"kid \[p-kid\]") as error:
-        project.delete(conn, {}, "web", confirm="web", dry_run=False)  # type: ignore[arg-type]
+        project.delete(conn, {}, "web", confirm="web", apply=True)  # type: ignore[arg-type]
     assert error.value.parameter == "project" and conn.changed() == []

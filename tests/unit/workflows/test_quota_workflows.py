@@ -75,7 +75,7 @@ def test_unknown_key_lists_the_valid_ones() -> None:
 def test_set_below_usage_is_refused_and_nothing_changes() -> None:
     conn = FakeConn()
     result = quota.set_limits(
-        conn, "web", {"compute": {"cores": 2}}, dry_run=False  # type: ignore[arg-type]
+        conn, "web", {"compute": {"cores": 2}}, apply=True  # type: ignore[arg-type]
     )
     assert isinstance(result, Failure)
     assert "force" in result.result["error"]
@@ -88,7 +88,7 @@ def test_set_applies_only_given_values() -> None:
         conn,  # type: ignore[arg-type]
         "web",
         {"compute": {"cores": 30}, "network": {"floatingip": 50}},
-        dry_run=False,
+        apply=True,
     )
     assert not isinstance(result, Failure)
     assert conn.mutations == [
@@ -115,7 +115,7 @@ def test_bad_project_or_request_changes_nothing(
 ) -> None:
     conn = FakeConn()
     with pytest.raises(InputError) as error:
-        quota.set_limits(conn, project, quotas, dry_run=False)  # type: ignore[arg-type]
+        quota.set_limits(conn, project, quotas, apply=True)  # type: ignore[arg-type]
     assert error.value.parameter == parameter
     assert conn.changed() == []
 
@@ -134,7 +134,7 @@ def test_forced_lowering_asks_nova_and_neutron_to_force() -> None:
         "web",
         {"compute": {"cores": 2}, "network": {"floatingip": 0}},
         force=True,
-        dry_run=False,
+        apply=True,
     )
     assert not isinstance(result, Failure), result
     assert {c["quota"]: c["status"] for c in result["plan"]} == {
@@ -183,7 +183,7 @@ def test_a_refused_dry_run_fails_with_the_real_runs_error() -> None:
             conn,  # type: ignore[arg-type]
             "web",
             {"compute": {"instances": 1}},
-            dry_run=dry_run,
+            apply=not dry_run,
         )
         for conn, dry_run in zip(conns, (True, False), strict=True)
     ]

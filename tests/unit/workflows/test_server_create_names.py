@@ -30,7 +30,7 @@ def test_control_characters_are_refused_naming_name(bad: str) -> None:
     cloud = standard_cloud()
     cloud.flavors.append(SimpleNamespace(id="f1", name="m1.tiny", is_public=True))
     with pytest.raises(InputError) as error:
-        wf.create(cloud.conn, bad, "m1.tiny", "cirros", dry_run=False)
+        wf.create(cloud.conn, bad, "m1.tiny", "cirros", apply=True)
     assert error.value.parameter == "name"
     assert "control character" in str(error.value)
     assert cloud.changes == []

@@ -44,7 +44,7 @@ def test_migrate_dry_run_returns_plan_and_changes_nothing(cloud):
 
 def test_live_migration_runs_the_plan(cloud):
     sid = ids(cloud, "web-1")
-    result = wf.migrate(cloud.conn, CONFIG, sid, destination="hv2", dry_run=False)
+    result = wf.migrate(cloud.conn, CONFIG, sid, destination="hv2", apply=True)
     assert result["outcome"] == "migrated" and result["destination"] == "hv2"
     assert cloud.changes == [("live_migrate", sid, "hv2", "auto")]
     assert cloud.host_of(sid) == "hv2"
@@ -52,7 +52,7 @@ def test_live_migration_runs_the_plan(cloud):
 
 def test_cold_migration_is_confirmed(cloud):
     sid = ids(cloud, "db-1")
-    result = wf.migrate(cloud.conn, CONFIG, "db-1", "cold", dry_run=False)
+    result = wf.migrate(cloud.conn, CONFIG, "db-1", "cold", apply=True)
     assert result["outcome"] == "migrated"
     assert [c[0] for c in cloud.changes] == ["cold_migrate", "confirm"]
     assert cloud.servers[sid]["status"] == "SHUTOFF"
@@ -61,7 +61,7 @@ def test_cold_migration_is_confirmed(cloud):
 
 def test_snapshot_first_is_named_and_tagged(cloud):
     sid = ids(cloud, "web-1")
-    result = wf.migrate(cloud.conn, CONFIG, "web-1", snapshot=True, dry_run=False)
+    result = wf.migrate(cloud.conn, CONFIG, "web-1", snapshot=True, apply=True)
     kind, server_id, name, metadata = cloud.changes[0]
     assert (kind, server_id) == ("snapshot", sid)
     assert name.startswith("openstack_ops-premigration-web-1-")
@@ -73,7 +73,7 @@ def test_snapshot_first_is_named_and_tagged(cloud):
 def test_failed_snapshot_stops_the_migration(cloud):
     sid = ids(cloud, "web-1")
     cloud.snapshot_status = "killed"
-    result = wf.migrate(cloud.conn, CONFIG, "web-1", snapshot=True, dry_run=False)
+    result = wf.migrate(cloud.conn, CONFIG, "web-1", snapshot=True, apply=True)
     assert isinstance(result, Failure)
     assert result.result["outcome"] == "failed"
     assert "killed" in result.result["error"]
@@ -84,7 +84,7 @@ def test_failed_snapshot_stops_the_migration(cloud):
 def test_failed_migration_is_a_failure_with_the_result(cloud):
     sid = ids(cloud, "web-1")
     cloud.fail_migration.add(sid)
-    result = wf.migrate(cloud.conn, CONFIG, "web-1", dry_run=False)
+    result = wf.migrate(cloud.conn, CONFIG, "web-1", apply=True)
     assert isinstance(result, Failure)
     assert result.result["outcome"] == "failed"
     assert "hv1" in result.result["error"]
@@ -98,7 +98,7 @@ def test_migrate_to_same_host_is_refused(cloud):
         CONFIG,
         "web-1",
         destination="hv1",
-        dry_run=False,
+        apply=True,
     )
     assert "current host" in message
 
@@ -111,7 +111,7 @@ def test_migrate_to_unknown_hypervisor_is_refused(cloud):
         CONFIG,
         "web-1",
         destination="hv-nope",
-        dry_run=False,
+        apply=True,
     )
 
 
@@ -123,7 +123,7 @@ def test_migrate_to_disabled_host_is_refused(cloud):
         CONFIG,
         "web-1",
         destination="hv9",
-        dry_run=False,
+        apply=True,
     )
     assert "disabled" in message
 
@@ -137,14 +137,14 @@ def test_migrate_to_down_host_is_refused(cloud):
         CONFIG,
         "web-1",
         destination="hv3",
-        dry_run=False,
+        apply=True,
     )
     assert "down" in message
 
 
 def test_migrating_a_busy_server_is_refused(cloud):
     cloud.add_server("busy-1", "hv1", task_state="rebooting")
-    message = refused(cloud, "server", wf.migrate, CONFIG, "busy-1", dry_run=False)
+    message = refused(cloud, "server", wf.migrate, CONFIG, "busy-1", apply=True)
     assert "busy" in message
 
 
@@ -152,46 +152,46 @@ def test_refused_extra_specs_are_configurable(cloud):
     cloud.add_server("pinned-1", "hv1", extra_specs={"hw:cpu_policy": "dedicated"})
     assert wf.migrate(cloud.conn, CONFIG, "pinned-1")["plan"]["refused"] is None
     config = {"migration": {"refused_extra_specs": ["hw:cpu_policy"]}}
-    message = refused(cloud, "server", wf.migrate, config, "pinned-1", dry_run=False)
+    message = refused(cloud, "server", wf.migrate, config, "pinned-1", apply=True)
     assert "hw:cpu_policy" in message
 
 
 def test_migrate_unknown_server_is_refused(cloud):
-    refused(cloud, "server", wf.migrate, CONFIG, "ghost", dry_run=False)
+    refused(cloud, "server", wf.migrate, CONFIG, "ghost", apply=True)
 
 
 def test_migrate_ambiguous_server_name_is_refused(cloud):
     cloud.add_server("web-1", "hv2")
-    message = refused(cloud, "server", wf.migrate, CONFIG, "web-1", dry_run=False)
+    message = refused(cloud, "server", wf.migrate, CONFIG, "web-1", apply=True)
     assert "use an id" in message
 
 
 def test_live_migrating_a_stopped_server_is_refused(cloud):
     message = refused(
-        cloud, "server", wf.migrate, CONFIG, "db-1", "live", dry_run=False
+        cloud, "server", wf.migrate, CONFIG, "db-1", "live", apply=True
     )
     assert "needs status ACTIVE" in message
 
 
 def test_flavor_rule_from_pack_config_is_enforced(cloud):
     cloud.add_server("gpu-1", "hv1", extra_specs={"resources:VGPU": "1"})
-    refused(cloud, "server", wf.migrate, CONFIG, "gpu-1", dry_run=False)
+    refused(cloud, "server", wf.migrate, CONFIG, "gpu-1", apply=True)
     cloud.add_server("big-1", "hv1", vcpus=32)
     config = {"migration": {"max_vcpus": 16}}
-    message = refused(cloud, "server", wf.migrate, config, "big-1", dry_run=False)
+    message = refused(cloud, "server", wf.migrate, config, "big-1", apply=True)
     assert "above the migration limit of 16" in message
 
 
 def test_bad_migration_type_is_refused(cloud):
     refused(
-        cloud, "migration_type", wf.migrate, CONFIG, "web-1", "teleport", dry_run=False
+        cloud, "migration_type", wf.migrate, CONFIG, "web-1", "teleport", apply=True
     )
 
 
 def test_migrate_without_any_other_host_is_refused(cloud):
     for host in ("hv2", "hv3"):
         cloud.hosts[host]["enabled"] = False
-    refused(cloud, "destination", wf.migrate, CONFIG, "web-1", dry_run=False)
+    refused(cloud, "destination", wf.migrate, CONFIG, "web-1", apply=True)
 
 
 # server.shutdown.on.hypervisor --------------------------------------------------
@@ -212,7 +212,7 @@ def test_shutdown_needs_confirm_naming_the_hypervisor(cloud):
         wf.shutdown_on_hypervisor,
         ["hv1"],
         confirm="hv2",
-        dry_run=False,
+        apply=True,
     )
 
 
@@ -223,18 +223,18 @@ def test_shutdown_unknown_hypervisor_is_refused(cloud):
         wf.shutdown_on_hypervisor,
         ["hv1", "nope"],
         confirm="hv1,nope",
-        dry_run=False,
+        apply=True,
     )
 
 
 def test_shutdown_stops_and_reports_each_server(cloud):
     cloud.add_server("web-2", "hv1")
     result = wf.shutdown_on_hypervisor(
-        cloud.conn, ["hv1"], confirm="hv1", dry_run=False
+        cloud.conn, ["hv1"], confirm="hv1", apply=True
     )
     outcomes = {s["name"]: s["outcome"] for s in result["servers"]}
     assert outcomes == {"web-1": "stopped", "web-2": "stopped", "db-1": "unchanged"}
-    again = wf.shutdown_on_hypervisor(cloud.conn, ["hv1"], confirm="hv1", dry_run=False)
+    again = wf.shutdown_on_hypervisor(cloud.conn, ["hv1"], confirm="hv1", apply=True)
     assert {s["outcome"] for s in again["servers"]} == {"unchanged"}
 
 
@@ -242,7 +242,7 @@ def test_shutdown_collects_failures(cloud):
     cloud.add_server("web-2", "hv1")
     cloud.fail_stop.add(ids(cloud, "web-1"))
     result = wf.shutdown_on_hypervisor(
-        cloud.conn, ["hv1"], confirm="hv1", dry_run=False
+        cloud.conn, ["hv1"], confirm="hv1", apply=True
     )
     assert isinstance(result, Failure)
     outcomes = {s["name"]: s["outcome"] for s in result.result["servers"]}
@@ -271,11 +271,11 @@ def test_create_dry_run_plans_pinning(catalog):
 
 def test_create_boots_and_rerun_is_unchanged(catalog):
     result = wf.create(
-        catalog.conn, "t1", "m1.tiny", "i1", hypervisor="hv2", dry_run=False
+        catalog.conn, "t1", "m1.tiny", "i1", hypervisor="hv2", apply=True
     )
     assert result["changed"] and result["server"]["host"] == "hv2"
     again = wf.create(
-        catalog.conn, "t1", "m1.tiny", "i1", hypervisor="hv2", dry_run=False
+        catalog.conn, "t1", "m1.tiny", "i1", hypervisor="hv2", apply=True
     )
     assert again["changed"] is False
     assert [c[0] for c in catalog.changes] == ["create_server"]
@@ -294,7 +294,7 @@ def test_create_boots_and_rerun_is_unchanged(catalog):
     ],
 )
 def test_create_bad_inputs_name_the_parameter(catalog, parameter, kwargs):
-    args = {"name": "t1", "flavor": "m1.tiny", "image": "cirros", "dry_run": False}
+    args = {"name": "t1", "flavor": "m1.tiny", "image": "cirros", "apply": True}
     args.update(kwargs)
     refused(catalog, parameter, wf.create, **args)
 
