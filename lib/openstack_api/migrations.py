@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -225,9 +226,13 @@ def execute_step(
 ) -> MigrationOutcome:
     """Carry out one planned step: snapshot, migrate, wait, confirm a cold move.
 
+    ``timeout`` bounds the whole step (snapshot, move and confirmation together),
+    so the caller's own bound holds.
+
     Never raises for a failed migration: the outcome carries the error, so a batch
     (``hypervisor.drain``) can report every server.
     """
+    deadline = time.monotonic() + timeout
     outcome = MigrationOutcome(
         server=step.server, outcome="refused", source=step.source, kind=step.kind
     )
@@ -238,7 +243,7 @@ def execute_step(
     try:
         if step.snapshot:
             outcome.snapshot_id, outcome.snapshot_status = _snapshot(
-                conn, server_id, step.snapshot, timeout
+                conn, server_id, step.snapshot, deadline
             )
         if step.kind == LIVE:
             LOG.info("live-migrating %s from %s", step.server["name"], step.source)
@@ -248,7 +253,7 @@ def execute_step(
         else:
             LOG.info("cold-migrating %s from %s", step.server["name"], step.source)
             conn.compute.migrate_server(server_id, host=step.destination)
-        final = _wait_and_confirm(conn, step, timeout)
+        final = _wait_and_confirm(conn, step, deadline)
     except Exception as error:  # one server's failure must not stop the batch
         LOG.warning("migration of %s failed: %s", step.server["name"], error)
         outcome.outcome = "failed"
@@ -271,13 +276,18 @@ def _idle(server: ServerInfo) -> bool:
     return not server.task_state and server.status != "MIGRATING"
 
 
+def _left(deadline: float) -> float:
+    """Seconds until ``deadline`` (``time.monotonic()``), at least one."""
+    return max(1.0, deadline - time.monotonic())
+
+
 def _wait_and_confirm(
-    conn: Connection, step: MigrationStep, timeout: float
+    conn: Connection, step: MigrationStep, deadline: float
 ) -> ServerInfo:
     """Wait until Nova is done; confirm a cold migration waiting for it."""
     server_id = step.server["id"]
     what = f"{step.kind}-migrating from {step.source}"
-    server = servers_api.wait_for(conn, server_id, _idle, timeout, what)
+    server = servers_api.wait_for(conn, server_id, _idle, _left(deadline), what)
     if step.kind == COLD and server.status == "VERIFY_RESIZE":
         LOG.info("confirming the migration of %s", step.server["name"])
         conn.compute.confirm_server_resize(server_id)
@@ -285,7 +295,7 @@ def _wait_and_confirm(
             conn,
             server_id,
             lambda s: _idle(s) and s.status != "VERIFY_RESIZE",
-            timeout,
+            _left(deadline),
             "confirming the migration",
         )
     return server
@@ -296,7 +306,7 @@ SNAPSHOT_FAILED = ("killed", "deleted", "pending_delete")
 
 
 def _snapshot(
-    conn: Connection, server_id: str, name: str, timeout: float
+    conn: Connection, server_id: str, name: str, deadline: float
 ) -> tuple[str, str]:
     """Snapshot the server under ``name``, tagged with its id.
 
@@ -310,7 +320,9 @@ def _snapshot(
         server_id, name, metadata={SNAPSHOT_PROPERTY: server_id}
     )
     image_id = str(image.id)
-    servers_api.wait_for(conn, server_id, _idle, timeout, f"snapshotting as {name}")
+    servers_api.wait_for(
+        conn, server_id, _idle, _left(deadline), f"snapshotting as {name}"
+    )
     try:
         status = str(image_v2(conn).get_image(image_id).status)
     except exceptions.NotFoundException:

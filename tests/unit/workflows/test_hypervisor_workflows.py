@@ -138,9 +138,7 @@ def test_drain_dry_run_plans_and_changes_nothing(cloud):
 
 
 def test_drain_empties_the_host(cloud):
-    result = wf.drain(
-        cloud.conn, {}, "hv1", "kernel update", confirm="hv1", apply=True
-    )
+    result = wf.drain(cloud.conn, {}, "hv1", "kernel update", confirm="hv1", apply=True)
     assert not isinstance(result, Failure)
     assert cloud.changes[0] == (
         "disable_service",
@@ -150,9 +148,7 @@ def test_drain_empties_the_host(cloud):
     assert {s["outcome"] for s in result["servers"]} == {"migrated"}
     assert result["remaining_on_host"] == []
     assert all(s["OS-EXT-SRV-ATTR:host"] != "hv1" for s in cloud.servers.values())
-    again = wf.drain(
-        cloud.conn, {}, "hv1", "kernel update", confirm="hv1", apply=True
-    )
+    again = wf.drain(cloud.conn, {}, "hv1", "kernel update", confirm="hv1", apply=True)
     assert again["servers"] == [] and again["disable"] == "already disabled"
     assert len([c for c in cloud.changes if c[0] == "disable_service"]) == 1
 
@@ -198,3 +194,37 @@ def test_drain_without_a_reason_still_marks_the_service(cloud):
     result = wf.drain(cloud.conn, {}, "hv2", confirm="hv2", apply=True)
     assert not isinstance(result, Failure)
     assert cloud.changes == [("disable_service", "hv2", "[openstack_ops] drain")]
+
+
+def test_drain_wait_bounds_all_migrations_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """wait_seconds is the whole drain's budget (the runner timeout covers it): each
+    migration gets what is left when it starts; one not started in time is failed
+    with the reason, the others keep their outcomes."""
+    from openstack_api.migrations import MigrationOutcome, MigrationStep
+
+    clock = [1000.0]
+    given: list[float] = []
+
+    def execute(conn: object, step: MigrationStep, timeout: float) -> MigrationOutcome:
+        given.append(timeout)
+        clock[0] += 40  # each migration takes 40 s
+        return MigrationOutcome(step.server, "migrated", step.source, kind=step.kind)
+
+    monkeypatch.setattr(wf.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(wf.migrations, "execute_step", execute)
+    steps = [
+        MigrationStep({"id": f"s{i}", "name": f"vm{i}"}, "hv1", "live", None)
+        for i in range(4)
+    ]
+    outcomes = wf._migrate_all(None, steps, 1, 100)  # type: ignore[arg-type]
+    assert given == [100, 60, 20]
+    assert [o.outcome for o in outcomes] == ["migrated"] * 3 + ["failed"]
+    assert "wait_seconds (100 s) ran out" in (outcomes[3].error or "")
+
+
+def test_drain_refuses_a_wait_beyond_three_hours() -> None:
+    with pytest.raises(InputError) as err:
+        wf.check_wait_seconds(10801)
+    assert err.value.parameter == "wait_seconds"
