@@ -19,10 +19,18 @@ overstate it).
 Outputs: ``to_props`` (the data), ``to_string`` (text tables), ``to_json`` and
 ``to_html`` (a self-contained page with charts drawn as inline SVG, no
 JavaScript, so it renders in mail clients).
+
+Optionally the report is mailed to the operators (pack config ``ops_email``
+unless ``to_addresses``) as audit.all mails its report: one message through the
+campaign engine (template ``ops_capacity_report``: the charts as inline SVG and
+the tables in HTML, the text tables in plaintext), a dry run unless
+``send_email``; a report already sent (same recipients and figures) is not sent
+twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import math
@@ -36,7 +44,8 @@ from openstack.connection import Connection
 from openstack_api import placement
 from openstack_api.compute_services import compute_services
 from openstack_query import FetchError, render
-from pack_common import InputError
+from pack_common import ConfigError, Failure, InputError
+from workflows.audit import _mail_setup
 
 LOG = logging.getLogger(__name__)
 
@@ -236,14 +245,32 @@ def gather(conn: Any, flavor_names: list[str] | None) -> dict[str, Any]:
 
 def report(
     conn: Connection,
+    store: Any = None,
+    pack_config: dict[str, Any] | None = None,
+    smtp_account: Any = None,
     flavors: list[str] | None = None,
     output_type: str = "to_string",
-) -> dict[str, Any]:
+    send_email: bool = False,
+    to_addresses: list[str] | None = None,
+    as_html: bool = True,
+    campaign_id: str | None = None,
+) -> dict[str, Any] | Failure:
     """Placement capacity, used and free per resource class (with allocation ratio
     and reserved) per host, per aggregate and for the cloud, and how many more of
     each flavor (``flavors``, default every flavor) fit, honouring max_unit and
-    counting only enabled, up hosts."""
+    counting only enabled, up hosts. Optionally one mail of the HTML report to
+    the operators (pack config ``ops_email`` unless ``to_addresses``) through the
+    campaign engine, as audit.all does: a dry run (``send_email: false``, the
+    default) returns the rendered mail's plan. The execution fails when the mail
+    failed."""
     output, wanted = _check(output_type, flavors)
+    mail = _mail_setup(pack_config, to_addresses, as_html, send_email, campaign_id)
+    no_mail_account = mail is not None and smtp_account is None
+    if no_mail_account and send_email:
+        raise ConfigError(
+            "parameter 'smtp_account' is empty and the pack config has no "
+            "'default_smtp_account': name the SMTP account the report is sent through"
+        )
     data = gather(conn, wanted)
     hosts = data["hosts"]
     data["summary"] = (
@@ -252,13 +279,74 @@ def report(
         "disabled or down take no new servers"
     )
     LOG.info("capacity.report: %s", data["summary"])
+    result: dict[str, Any] = dict(data)
     if output == "to_string":
-        data["output"] = to_text(data)
+        result["output"] = to_text(data)
     elif output == "to_html":
-        data["output"] = to_html(data)
+        result["output"] = to_html(data)
     elif output == "to_json":
-        data["output"] = render.to_json(data)
-    return data
+        result["output"] = render.to_json(data)
+    if no_mail_account:
+        result["mail"] = {
+            "skipped": "no SMTP account: set smtp_account (or the pack config's "
+            "default_smtp_account) to plan and send the report mail"
+        }
+    elif mail is not None:
+        outcome = _mail(mail, data, smtp_account, store)
+        if isinstance(outcome, Failure):
+            result["mail"] = outcome.result
+            result["error"] = f"the report mail failed: {outcome.result.get('summary')}"
+            return Failure(result)
+        result["mail"] = outcome
+    return result
+
+
+# --------------------------------------------------------------------- mail
+CAPACITY_TEMPLATE = "ops_capacity_report"
+
+
+def _mail(
+    mail: Any, data: dict[str, Any], smtp_account: Any, store: Any
+) -> dict[str, Any] | Failure:
+    """Plan (or send) the one report mail through the campaign engine: one row
+    per host, the charts and tables as HTML, the text tables as plaintext."""
+    from markupsafe import Markup
+
+    from campaigns.engine import run_campaign
+    from campaigns.model import CampaignSpec, Target
+
+    figures = {
+        "hosts": [
+            [h["host"], h["enabled"], h["resources"], h["fits"]] for h in data["hosts"]
+        ],
+        "cloud": data["cloud"]["resources"],
+    }
+    digest = hashlib.sha256(render.to_json(figures).encode()).hexdigest()[:16]
+    spec = CampaignSpec(
+        name="capacity.report",
+        template=CAPACITY_TEMPLATE,
+        parameters={
+            "summary": data["summary"],
+            # built by this module, every text escaped (see _bar_chart)
+            "report_html": Markup(_html_body(data)),
+            "report_text": to_text(data),
+        },
+        inputs={"to_addresses": list(mail.to), "figures": digest},
+        to=mail.to,
+        to_parameter="to_addresses",
+    )
+    targets = [
+        Target(
+            row={
+                "name": h["host"],
+                "enabled": h["enabled"],
+                "aggregates": h["aggregates"],
+                "fits": h["fits"],
+            }
+        )
+        for h in data["hosts"]
+    ]
+    return run_campaign(spec, targets, mail.options, smtp_account, store)
 
 
 # ----------------------------------------------------------------- rendering
@@ -316,7 +404,9 @@ _ROW = 22
 #: classes, rounded up), to size the label column so that a long resource class
 #: or flavor name never runs into its bar.
 _CHAR_WIDTH = 9
-_SVG_STYLE = "display: block; margin: 4px 0 16px 0;"
+#: Block-level (one chart under the other), shrunk to fit a narrow window or
+#: mail column.
+_SVG_STYLE = "display: block; margin: 4px 0 16px 0; max-width: 100%; height: auto;"
 
 
 def _svg_open(title: str, width: int, height: int) -> list[str]:
@@ -324,8 +414,8 @@ def _svg_open(title: str, width: int, height: int) -> list[str]:
     and mail clients that show no graphics."""
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{height}" role="img" aria-label="{html.escape(title)}" '
-        f'style="{_SVG_STYLE}">',
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{html.escape(title)}" style="{_SVG_STYLE}">',
         f"<title>{html.escape(title)}</title>",
         f'<text x="0" y="14" font-family="Arial" font-size="13" '
         f'font-weight="bold">{html.escape(title)}</text>',
@@ -403,11 +493,11 @@ def _table(title: str, columns: Sequence[str], rows: list[list[Any]]) -> str:
     )
 
 
-def to_html(data: dict[str, Any]) -> str:
-    """A self-contained HTML page: a chart per aggregate/cloud and per host,
-    the flavor room, and the full tables (every text escaped, no scripts)."""
+def _html_body(data: dict[str, Any]) -> str:
+    """The report's body: a chart per aggregate/cloud and per host, the flavor
+    room, and the full tables (every text escaped, no scripts)."""
     flavors = [f["name"] for f in data["flavors"]]
-    body = [f"<h1>Capacity report</h1><p>{html.escape(data['summary'])}</p>"]
+    body = [f"<p>{html.escape(data['summary'])}</p>"]
     for group in [data["cloud"], *data["aggregates"]]:
         body.append(f"<h2>{html.escape(group['name'])}</h2>")
         body.append(f"<p>Hosts: {html.escape(', '.join(group['hosts']) or 'none')}</p>")
@@ -430,10 +520,15 @@ def to_html(data: dict[str, Any]) -> str:
         [h["host"], *[h["fits"].get(f, 0) for f in flavors]] for h in data["hosts"]
     ]
     body.append(_table("How many more fit", ["host", *flavors], fit_rows))
+    return "\n".join(body)
+
+
+def to_html(data: dict[str, Any]) -> str:
+    """A self-contained HTML page: the report's body (charts and tables) under
+    its title."""
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         "<title>Capacity report</title>\n</head>\n"
         '<body style="font-family: Arial, Helvetica, sans-serif; font-size: 14px;">\n'
-        + "\n".join(body)
-        + "\n</body>\n</html>\n"
+        "<h1>Capacity report</h1>\n" + _html_body(data) + "\n</body>\n</html>\n"
     )

@@ -209,7 +209,7 @@ def count(
     return sum(1 for p in rgb if match(p))
 
 
-def _near(colour: tuple[int, int, int], tolerance: int = 6) -> Callable[..., bool]:
+def near(colour: tuple[int, int, int], tolerance: int = 6) -> Callable[..., bool]:
     return lambda p: all(
         abs(a - b) <= tolerance for a, b in zip(p, colour, strict=True)
     )
@@ -264,10 +264,10 @@ def test_capacity_report_html_is_valid_and_shows_its_charts(
     where = f"(screenshot {tmp_path / 'capacity_report.png'})"
     assert count(rgb, _not_white) > WIDTH * 40, f"the page looks blank {where}"
     # the usage charts: one grey track per resource class with capacity
-    assert count(rgb, _near(TRACK)) >= tracks * TRACK_PIXELS, f"bars missing {where}"
+    assert count(rgb, near(TRACK)) >= tracks * TRACK_PIXELS, f"bars missing {where}"
     # the flavor-room charts: green bars when anything fits in the cloud
     if any(report["cloud"]["fits"].values()):
-        assert count(rgb, _near(ROOM)) >= 16 * 16, f"room bars missing {where}"
+        assert count(rgb, near(ROOM)) >= 16 * 16, f"room bars missing {where}"
 
 
 def test_audit_all_html_is_valid_and_renders(run_action: Any, tmp_path: Path) -> None:

@@ -68,6 +68,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
             }
         ],
     },
+    "ops_capacity_report": {
+        "summary": "1 host(s), 0 aggregate(s), 1 flavor(s)",
+        "report_html": "<h3>hv-07</h3><svg></svg>",
+        "report_text": "hv-07 VCPU 4/16",
+        "items": [{"name": "hv-07", "enabled": True, "aggregates": [], "fits": {}}],
+    },
 }
 
 
