@@ -285,7 +285,7 @@ def start(
             conn,
             hyp.name,
             f"maintenance until {window.as_dict()['end']}: {text}",
-            dry_run,
+            apply=not dry_run,
         ),
     )
     book.run(
@@ -389,5 +389,5 @@ def _enable(
             "the pack: enable it with hypervisor.service.enable once they agree",
         )
     return hypervisor_wf.service_enable(
-        conn, name, reason or "maintenance finished", dry_run
+        conn, name, reason or "maintenance finished", apply=not dry_run
     )
