@@ -72,7 +72,7 @@ from workflows.registry import (  # noqa: E402
 )
 
 
-class WorkflowActions(Action):
+class WorkflowActions(Action):  # type: ignore[misc]  # StackStorm's Action is untyped
     """Run ``lib/workflows/<module>.<function>`` with injected connections."""
 
     def run(self, workflow: str, **kwargs: Any) -> Any:

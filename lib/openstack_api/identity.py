@@ -58,6 +58,12 @@ def find_project(
     )
 
 
+def child_projects(conn: Connection, project_id: str) -> list[Any]:
+    """The projects whose parent is ``project_id``, sorted by name."""
+    children = identity_v3(conn).projects(parent_id=project_id)
+    return sorted(children, key=lambda p: str(p.name))
+
+
 def find_user(conn: Connection, identifier: str, parameter: str = "user") -> Any:
     """The user ``identifier`` names (all domains are searched for a name)."""
     return find_one(

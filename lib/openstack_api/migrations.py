@@ -171,10 +171,15 @@ class MigrationStep:
     destination: str | None
     snapshot: str | None = None
     refused: str | None = None
+    #: What the refusal is about: ``server`` (its state or flavor) or
+    #: ``destination`` (the host given, or no host to move to). Not in ``as_dict``.
+    refused_parameter: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready view; ``destination`` None means the scheduler picks."""
-        return asdict(self)
+        view = asdict(self)
+        del view["refused_parameter"]
+        return view
 
 
 def plan_step(
@@ -185,13 +190,16 @@ def plan_step(
     rules: MigrationRules,
     snapshot: bool = False,
 ) -> MigrationStep:
-    """Apply every guard to one server and return the planned step."""
+    """Apply every guard, once, to one server and return the planned step (with
+    the first refusal and the parameter it is about, if any)."""
     kind = resolve_type(server, migration_type)
+    parameter = "server"
     refusal = state_refusal(server, kind) or flavor_refusal(server, rules)
-    if refusal is None and destination is not None:
-        refusal = destination_refusal(destination, server.host, services)
-    if refusal is None and destination is None:
-        if not candidate_hosts(server.host, services):
+    if refusal is None:
+        parameter = "destination"
+        if destination is not None:
+            refusal = destination_refusal(destination, server.host, services)
+        elif not candidate_hosts(server.host, services):
             refusal = "no other enabled and up compute host to move to"
     return MigrationStep(
         server=server.ref(),
@@ -200,6 +208,7 @@ def plan_step(
         destination=destination,
         snapshot=snapshot_name(server) if snapshot and refusal is None else None,
         refused=refusal,
+        refused_parameter=parameter if refusal else None,
     )
 
 

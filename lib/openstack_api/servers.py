@@ -243,3 +243,33 @@ def connection_in_project(
             "an account of that project",
         ) from None
     return scoped
+
+
+def servers_named(conn: Connection, name: str) -> list[ServerInfo]:
+    """The servers of the connection's project named exactly ``name`` (Nova's
+    ``name`` filter is a regular expression: anchored, escaped, re-checked)."""
+    found = conn.compute.servers(name=f"^{re.escape(name)}$")
+    return [server_info(s) for s in found if s.name == name]
+
+
+def migration_history(conn: Connection, server_id: str) -> list[dict[str, Any]]:
+    """Every migration Nova recorded for a server, oldest first as Nova lists them."""
+    return [
+        {
+            "id": m.id,
+            "type": m.migration_type,
+            "status": m.status,
+            "source": m.source_compute,
+            "destination": m.dest_compute,
+            "created_at": m.created_at,
+        }
+        for m in conn.compute.migrations(instance_uuid=server_id)
+    ]
+
+
+def delete_server(conn: Connection, server_id: str, wait: int) -> None:
+    """Delete a server and wait (``wait`` seconds at most) until Nova has removed it."""
+    found = conn.compute.get_server(server_id)
+    conn.compute.delete_server(found)
+    LOG.info("waiting for server %s to be deleted", server_id)
+    conn.compute.wait_for_delete(found, interval=2, wait=wait)

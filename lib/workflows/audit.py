@@ -29,10 +29,10 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from openstack import exceptions as sdk_exceptions
 from openstack.connection import Connection
@@ -43,8 +43,11 @@ from openstack_query import FetchError, ScopeError, render
 from openstack_query.scope import project_ids as resolve_project_ids
 from openstack_query.timeutil import to_utc, utc_now
 from pack_common import ConfigError, Failure, InputError, one_line
+from workflows import validation
 
 LOG = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 OUTPUT_TYPES = ("to_string", "to_html", "to_csv", "to_json", "to_props")
 #: Ports a security group should not open to the whole internet, by default:
@@ -64,8 +67,8 @@ STUCK_STATUS_CHOICES = (
     "ERROR",
     "UNKNOWN",
 )
-MAX_DAYS = 36500
-MAX_HOURS = MAX_DAYS * 24
+MAX_DAYS = validation.MAX_SPAN["days"]
+MAX_HOURS = validation.MAX_SPAN["hours"]
 #: The most items one remediation run acts on unless ``max_items`` says more.
 DEFAULT_MAX_ITEMS = 100
 MAX_ITEMS = 10000
@@ -77,17 +80,6 @@ _PORT_PROTOCOLS = (None, "tcp", "udp", "sctp", "6", "17", "132", "any")
 
 
 # ------------------------------------------------------------------ inputs
-def _whole(name: str, value: Any, minimum: int, maximum: int) -> int:
-    """A whole number in range, or ``InputError`` naming ``name``."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(name, f"must be a whole number, got {value!r}")
-    if not minimum <= value <= maximum:
-        raise InputError(name, f"must be from {minimum} to {maximum}, got {value}")
-    return value
-
-
 def _output_type(value: Any) -> str:
     if value not in OUTPUT_TYPES:
         raise InputError(
@@ -109,7 +101,7 @@ def _ports(value: Any) -> tuple[int, ...]:
             number = int(str(item))
         except ValueError:
             raise InputError("ports", f"{item!r} is not a port number") from None
-        ports.append(_whole("ports", number, 1, 65535))
+        ports.append(validation.whole_number("ports", number, 1, 65535))
     return tuple(sorted(set(ports)))
 
 
@@ -192,12 +184,16 @@ class Listings:
         self.calls: dict[str, int] = {}
         self._cache: dict[str, Any] = {}
 
-    def _once(self, key: str, fetch: Callable[[], Any], calls: int = 1) -> Any:
-        if key not in self._cache:
-            LOG.info("audit: listing %s", key)
-            self._cache[key] = fetch()
-            self.calls[key] = self.calls.get(key, 0) + calls
-        return self._cache[key]
+    def _once(self, key: str, fetch: Callable[[], _T], calls: int = 1) -> _T:
+        """``fetch()`` the first time ``key`` is asked for, the cached value after."""
+        if key in self._cache:
+            cached: _T = self._cache[key]
+            return cached
+        LOG.info("audit: listing %s", key)
+        value = fetch()
+        self._cache[key] = value
+        self.calls[key] = self.calls.get(key, 0) + calls
+        return value
 
     def in_scope(self, project_id: str | None) -> bool:
         """Whether ``project_id`` is one of the projects audited."""
@@ -334,20 +330,38 @@ def _hours(age: timedelta | None) -> float | None:
 
 
 # ------------------------------------------------------------ pure finders
+def _aged(
+    items: Iterable[_T],
+    now: datetime,
+    limit: timedelta,
+    keep: Callable[[_T], bool],
+    stamp: Callable[[_T], str | None],
+) -> list[tuple[_T, timedelta]]:
+    """The ``items`` that ``keep`` selects whose ``stamp`` (a time) is ``limit`` or
+    more before ``now``, each with its age; an item without a time is left out."""
+    found = []
+    for item in items:
+        if not keep(item):
+            continue
+        age = _age(stamp(item), now)
+        if age is not None and age >= limit:
+            found.append((item, age))
+    return found
+
+
+def _changed(resource: Any) -> str | None:
+    """When a resource last changed: ``updated_at``, else ``created_at``."""
+    changed: str | None = resource.updated_at or resource.created_at
+    return changed
+
+
 def find_unattached_floating_ips(
     fips: Sequence[api.FloatingIp], now: datetime, older_than_days: int
 ) -> list[tuple[api.FloatingIp, timedelta]]:
     """Floating IPs with no port whose last change (``updated_at``, else
     ``created_at``) is at least ``older_than_days`` ago."""
     limit = timedelta(days=older_than_days)
-    found = []
-    for fip in fips:
-        if fip.port_id:
-            continue
-        age = _age(fip.updated_at or fip.created_at, now)
-        if age is not None and age >= limit:
-            found.append((fip, age))
-    return found
+    return _aged(fips, now, limit, lambda fip: not fip.port_id, _changed)
 
 
 def find_orphaned_ports(
@@ -356,14 +370,12 @@ def find_orphaned_ports(
     """Ports with no device (no ``device_id``, no ``device_owner``) that are DOWN,
     unchanged for at least ``older_than_days``."""
     limit = timedelta(days=older_than_days)
-    found = []
-    for port in ports:
-        if port.device_id or port.device_owner or port.status != "DOWN":
-            continue
-        age = _age(port.updated_at or port.created_at, now)
-        if age is not None and age >= limit:
-            found.append((port, age))
-    return found
+    return _aged(ports, now, limit, _orphaned, _changed)
+
+
+def _orphaned(port: api.PortInfo) -> bool:
+    """No device and DOWN: what the audit finds and the clean-up re-checks."""
+    return not (port.device_id or port.device_owner) and port.status == "DOWN"
 
 
 def inactive_owner_reasons(
@@ -396,14 +408,7 @@ def find_stuck_servers(
     """Servers in one of ``statuses`` whose last change is at least
     ``older_than_hours`` ago."""
     limit = timedelta(hours=older_than_hours)
-    found = []
-    for server in servers:
-        if server.status.upper() not in statuses:
-            continue
-        age = _age(server.updated_at or server.created_at, now)
-        if age is not None and age >= limit:
-            found.append((server, age))
-    return found
+    return _aged(servers, now, limit, lambda s: s.status.upper() in statuses, _changed)
 
 
 def rule_exposes(rule: api.SecurityRule, ports: Sequence[int]) -> list[int]:
@@ -564,14 +569,16 @@ def _image_row(
 
 def _unused_images(listings: Listings, now: datetime, days: int) -> AuditResult:
     used = {s.image_id for s in listings.all_servers() if s.image_id}
-    limit = timedelta(days=days)
-    rows = []
-    for image in listings.images():
-        if image.image_type == "snapshot" or image.id in used:
-            continue
-        age = _age(image.created_at, now)
-        if age is not None and age >= limit:
-            rows.append(_image_row(listings, image, age))
+    rows = [
+        _image_row(listings, image, age)
+        for image, age in _aged(
+            listings.images(),
+            now,
+            timedelta(days=days),
+            lambda i: i.image_type != "snapshot" and i.id not in used,
+            lambda i: i.created_at,
+        )
+    ]
     return AuditResult(
         "audit.images.unused",
         f"image(s) no server uses, created {days} day(s) ago or more",
@@ -584,19 +591,20 @@ def _unused_images(listings: Listings, now: datetime, days: int) -> AuditResult:
 
 def _stale_snapshots(listings: Listings, now: datetime, days: int) -> AuditResult:
     existing = {s.id for s in listings.all_servers()}
-    limit = timedelta(days=days)
     rows = []
-    for image in listings.images():
-        if image.image_type != "snapshot":
-            continue
-        age = _age(image.created_at, now)
-        if age is not None and age >= limit:
-            row = _image_row(listings, image, age)
-            row["instance_uuid"] = image.instance_uuid
-            row["server_exists"] = bool(image.instance_uuid) and (
-                image.instance_uuid in existing
-            )
-            rows.append(row)
+    for image, age in _aged(
+        listings.images(),
+        now,
+        timedelta(days=days),
+        lambda i: i.image_type == "snapshot",
+        lambda i: i.created_at,
+    ):
+        row = _image_row(listings, image, age)
+        row["instance_uuid"] = image.instance_uuid
+        row["server_exists"] = bool(image.instance_uuid) and (
+            image.instance_uuid in existing
+        )
+        rows.append(row)
     return AuditResult(
         "audit.snapshots.stale",
         f"server snapshot(s) created {days} day(s) ago or more",
@@ -728,6 +736,30 @@ def _finish(
 
 
 # ------------------------------------------------------- action functions
+def _older_than_days(value: Any, name: str = "older_than_days") -> int:
+    """A whole number of days from 0 to ``MAX_DAYS``."""
+    return validation.whole_number(name, value, 0, MAX_DAYS)
+
+
+def _older_than_hours(value: Any, name: str = "older_than_hours") -> int:
+    """A whole number of hours from 0 to ``MAX_HOURS``."""
+    return validation.whole_number(name, value, 0, MAX_HOURS)
+
+
+def _run_audit(
+    conn: Connection,
+    all_projects: bool,
+    from_projects: list[str] | None,
+    output_type: str,
+    audit: Callable[[Listings, datetime], AuditResult],
+) -> dict[str, Any]:
+    """One audit action once its own parameters are checked: the output type and
+    the scope checked, the listings prepared, the audit run and rendered."""
+    output = _output_type(output_type)
+    listings = _prepare(conn, all_projects, from_projects)
+    return _finish(audit(listings, utc_now()), listings, output)
+
+
 def floating_ips_unattached(
     conn: Connection,
     older_than_days: int = 7,
@@ -737,10 +769,14 @@ def floating_ips_unattached(
 ) -> dict[str, Any]:
     """Floating IPs attached to no port whose last change is ``older_than_days``
     days ago or more: addresses held and paid for that nothing uses."""
-    days = _whole("older_than_days", older_than_days, 0, MAX_DAYS)
-    output = _output_type(output_type)
-    listings = _prepare(conn, all_projects, from_projects)
-    return _finish(_floating_ips(listings, utc_now(), days), listings, output)
+    days = _older_than_days(older_than_days)
+    return _run_audit(
+        conn,
+        all_projects,
+        from_projects,
+        output_type,
+        lambda listings, now: _floating_ips(listings, now, days),
+    )
 
 
 def ports_orphaned(
@@ -753,10 +789,14 @@ def ports_orphaned(
     """Ports bound to no device (no device id or owner) and DOWN, unchanged for
     ``older_than_days`` days or more: left behind by deleted servers or scripts,
     each holding an IP address."""
-    days = _whole("older_than_days", older_than_days, 0, MAX_DAYS)
-    output = _output_type(output_type)
-    listings = _prepare(conn, all_projects, from_projects)
-    return _finish(_orphaned_ports(listings, utc_now(), days), listings, output)
+    days = _older_than_days(older_than_days)
+    return _run_audit(
+        conn,
+        all_projects,
+        from_projects,
+        output_type,
+        lambda listings, now: _orphaned_ports(listings, now, days),
+    )
 
 
 def servers_of_inactive_owners(
@@ -767,9 +807,13 @@ def servers_of_inactive_owners(
 ) -> dict[str, Any]:
     """Servers whose creating user is disabled or deleted, or whose project is
     disabled: resources nobody active answers for."""
-    output = _output_type(output_type)
-    listings = _prepare(conn, all_projects, from_projects)
-    return _finish(_inactive_owners(listings), listings, output)
+    return _run_audit(
+        conn,
+        all_projects,
+        from_projects,
+        output_type,
+        lambda listings, _now: _inactive_owners(listings),
+    )
 
 
 def projects_without_members(
@@ -780,9 +824,13 @@ def projects_without_members(
 ) -> dict[str, Any]:
     """Projects on which no user or group holds any role (one role-assignment
     listing): nobody can log in to them, yet they may hold resources."""
-    output = _output_type(output_type)
-    listings = _prepare(conn, all_projects, from_projects)
-    return _finish(_projects_without_members(listings), listings, output)
+    return _run_audit(
+        conn,
+        all_projects,
+        from_projects,
+        output_type,
+        lambda listings, _now: _projects_without_members(listings),
+    )
 
 
 def images_unused(
@@ -794,10 +842,14 @@ def images_unused(
 ) -> dict[str, Any]:
     """Images (not server snapshots) owned in scope that no server of the cloud
     was booted from, created ``older_than_days`` days ago or more."""
-    days = _whole("older_than_days", older_than_days, 0, MAX_DAYS)
-    output = _output_type(output_type)
-    listings = _prepare(conn, all_projects, from_projects)
-    return _finish(_unused_images(listings, utc_now(), days), listings, output)
+    days = _older_than_days(older_than_days)
+    return _run_audit(
+        conn,
+        all_projects,
+        from_projects,
+        output_type,
+        lambda listings, now: _unused_images(listings, now, days),
+    )
 
 
 def snapshots_stale(
@@ -810,10 +862,14 @@ def snapshots_stale(
     """Server snapshots (Glance images with ``image_type: snapshot``) created
     ``older_than_days`` days ago or more, each with whether its server still
     exists."""
-    days = _whole("older_than_days", older_than_days, 0, MAX_DAYS)
-    output = _output_type(output_type)
-    listings = _prepare(conn, all_projects, from_projects)
-    return _finish(_stale_snapshots(listings, utc_now(), days), listings, output)
+    days = _older_than_days(older_than_days)
+    return _run_audit(
+        conn,
+        all_projects,
+        from_projects,
+        output_type,
+        lambda listings, now: _stale_snapshots(listings, now, days),
+    )
 
 
 def servers_stuck(
@@ -826,11 +882,15 @@ def servers_stuck(
 ) -> dict[str, Any]:
     """Servers in BUILD, MIGRATING, RESIZE or ERROR (or ``statuses``) whose last
     change is ``older_than_hours`` hours ago or more, with Nova's fault."""
-    hours = _whole("older_than_hours", older_than_hours, 0, MAX_HOURS)
+    hours = _older_than_hours(older_than_hours)
     wanted = _statuses(statuses)
-    output = _output_type(output_type)
-    listings = _prepare(conn, all_projects, from_projects)
-    return _finish(_stuck_servers(listings, utc_now(), wanted, hours), listings, output)
+    return _run_audit(
+        conn,
+        all_projects,
+        from_projects,
+        output_type,
+        lambda listings, now: _stuck_servers(listings, now, wanted, hours),
+    )
 
 
 def security_groups_open(
@@ -843,9 +903,13 @@ def security_groups_open(
     """Security group rules letting anyone (0.0.0.0/0, ::/0 or no remote) in on a
     watched port (default 22, 3389, 3306, 5432, 6379, 9200, 27017)."""
     watched = _ports(ports)
-    output = _output_type(output_type)
-    listings = _prepare(conn, all_projects, from_projects)
-    return _finish(_open_security_groups(listings, watched), listings, output)
+    return _run_audit(
+        conn,
+        all_projects,
+        from_projects,
+        output_type,
+        lambda listings, _now: _open_security_groups(listings, watched),
+    )
 
 
 def placement_orphan_allocations(
@@ -856,9 +920,13 @@ def placement_orphan_allocations(
 ) -> dict[str, Any]:
     """Placement consumers holding resources that are neither a server of the
     cloud nor a migration in progress: capacity the scheduler counts as used."""
-    output = _output_type(output_type)
-    listings = _prepare(conn, all_projects, from_projects)
-    return _finish(_orphan_allocations(listings), listings, output)
+    return _run_audit(
+        conn,
+        all_projects,
+        from_projects,
+        output_type,
+        lambda listings, _now: _orphan_allocations(listings),
+    )
 
 
 # ---------------------------------------------------------------- audit.all
@@ -923,13 +991,14 @@ def all_audits(
     ``ops_email`` unless ``to_addresses``) through the campaign engine: a dry run
     (``send_email: false``, the default) returns the rendered mail's plan. The
     execution fails when an audit could not run or the mail failed."""
-    days = {
-        "floating_ip_days": _whole("floating_ip_days", floating_ip_days, 0, MAX_DAYS),
-        "port_days": _whole("port_days", port_days, 0, MAX_DAYS),
-        "image_days": _whole("image_days", image_days, 0, MAX_DAYS),
-        "snapshot_days": _whole("snapshot_days", snapshot_days, 0, MAX_DAYS),
+    given = {
+        "floating_ip_days": floating_ip_days,
+        "port_days": port_days,
+        "image_days": image_days,
+        "snapshot_days": snapshot_days,
     }
-    hours = _whole("stuck_hours", stuck_hours, 0, MAX_HOURS)
+    days = {name: _older_than_days(value, name) for name, value in given.items()}
+    hours = _older_than_hours(stuck_hours, "stuck_hours")
     watched = _ports(ports)
     output = _output_type(output_type)
     mail = _mail_setup(pack_config, to_addresses, as_html, send_email, campaign_id)
@@ -1206,6 +1275,37 @@ def _label(finding: dict[str, Any]) -> str:
     return str(finding.get("address") or finding.get("name") or finding.get("id"))
 
 
+def _clean_up(
+    kind: str,
+    audit: Callable[[Listings, datetime, int], AuditResult],
+    conn: Connection,
+    older_than_days: Any,
+    all_projects: bool,
+    from_projects: list[str] | None,
+    apply: bool,
+    confirm: str | None,
+    max_items: Any,
+    act: Callable[[str], str | None],
+) -> dict[str, Any] | Failure:
+    """A remediation: its parameters checked, its audit run, then ``_remediate``.
+    ``act(id)`` re-reads one item and acts on it, returning None when done or why
+    it was skipped."""
+    dry_run = not apply  # nothing changes unless the operator ticks `apply`
+    days = _older_than_days(older_than_days)
+    limit = validation.whole_number("max_items", max_items, 1, MAX_ITEMS)
+    listings = _prepare(conn, all_projects, from_projects)
+    found = audit(listings, utc_now(), days)
+    done = {"release": "released", "delete": "deleted"}[kind]
+
+    def outcome(finding: dict[str, Any]) -> ItemOutcome:
+        skipped = act(finding["id"])
+        if skipped is not None:
+            return ItemOutcome(finding["id"], _label(finding), "skipped", skipped)
+        return ItemOutcome(finding["id"], _label(finding), "done", done)
+
+    return _remediate(kind, found, dry_run, confirm, limit, outcome)
+
+
 def release_floating_ips(
     conn: Connection,
     older_than_days: int = 30,
@@ -1219,25 +1319,28 @@ def release_floating_ips(
     for ``older_than_days`` days or more). Dry run by default: returns the plan and
     its ``plan_id``; a real run needs ``confirm`` equal to the plan_id of the same
     plan. Each address is re-read first and skipped when it got attached since."""
-    dry_run = not apply  # nothing changes unless the operator ticks `apply`
-    days = _whole("older_than_days", older_than_days, 0, MAX_DAYS)
-    limit = _whole("max_items", max_items, 1, MAX_ITEMS)
-    listings = _prepare(conn, all_projects, from_projects)
-    audit = _floating_ips(listings, utc_now(), days)
 
-    def act(finding: dict[str, Any]) -> ItemOutcome:
-        label = _label(finding)
-        current = api.floating_ip_now(conn, finding["id"])
+    def act(fip_id: str) -> str | None:
+        current = api.floating_ip_now(conn, fip_id)
         if current is None:
-            return ItemOutcome(finding["id"], label, "skipped", "already gone")
+            return "already gone"
         if current.port_id:
-            return ItemOutcome(
-                finding["id"], label, "skipped", f"attached since to {current.port_id}"
-            )
-        api.release_floating_ip(conn, finding["id"])
-        return ItemOutcome(finding["id"], label, "done", "released")
+            return f"attached since to {current.port_id}"
+        api.release_floating_ip(conn, fip_id)
+        return None
 
-    return _remediate("release", audit, dry_run, confirm, limit, act)
+    return _clean_up(
+        "release",
+        _floating_ips,
+        conn,
+        older_than_days,
+        all_projects,
+        from_projects,
+        apply,
+        confirm,
+        max_items,
+        act,
+    )
 
 
 def delete_orphaned_ports(
@@ -1253,26 +1356,28 @@ def delete_orphaned_ports(
     for ``older_than_days`` days or more). Dry run by default: returns the plan and
     its ``plan_id``; a real run needs ``confirm`` equal to that plan_id. Each port
     is re-read first and skipped when it got a device since."""
-    dry_run = not apply  # nothing changes unless the operator ticks `apply`
-    days = _whole("older_than_days", older_than_days, 0, MAX_DAYS)
-    limit = _whole("max_items", max_items, 1, MAX_ITEMS)
-    listings = _prepare(conn, all_projects, from_projects)
-    audit = _orphaned_ports(listings, utc_now(), days)
 
-    def act(finding: dict[str, Any]) -> ItemOutcome:
-        label = _label(finding)
-        current = api.port_now(conn, finding["id"])
+    def act(port_id: str) -> str | None:
+        current = api.port_now(conn, port_id)
         if current is None:
-            return ItemOutcome(finding["id"], label, "skipped", "already gone")
-        if current.device_id or current.device_owner or current.status != "DOWN":
-            return ItemOutcome(
-                finding["id"],
-                label,
-                "skipped",
+            return "already gone"
+        if not _orphaned(current):
+            return (
                 f"in use since (device {current.device_owner or current.device_id}, "
-                f"{current.status})",
+                f"{current.status})"
             )
-        api.delete_port(conn, finding["id"])
-        return ItemOutcome(finding["id"], label, "done", "deleted")
+        api.delete_port(conn, port_id)
+        return None
 
-    return _remediate("delete", audit, dry_run, confirm, limit, act)
+    return _clean_up(
+        "delete",
+        _orphaned_ports,
+        conn,
+        older_than_days,
+        all_projects,
+        from_projects,
+        apply,
+        confirm,
+        max_items,
+        act,
+    )

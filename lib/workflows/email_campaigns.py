@@ -27,7 +27,7 @@ from campaigns.model import CampaignSpec, Target
 from campaigns.options import CampaignOptions
 from email_api.account import SMTPAccount
 from pack_common import Failure, InputError, KeyValueStore
-from workflows import numbers
+from workflows import validation
 
 OPS_EMAIL_KEY = "ops_email"
 TBA = "to be announced"
@@ -62,7 +62,7 @@ def _options(
 def _check_days(days_threshold: Any) -> int:
     """``days_threshold`` as a whole number of days from 0 to 100 years (so the
     cut-off date cannot overflow); ``InputError`` naming it otherwise."""
-    return numbers.days("days_threshold", days_threshold)
+    return validation.days("days_threshold", days_threshold)
 
 
 def _check_date(value: str | None, parameter: str) -> str:
@@ -77,18 +77,6 @@ def _check_date(value: str | None, parameter: str) -> str:
     except ValueError:
         raise InputError(parameter, f"{value!r} is not a date YYYY-MM-DD") from None
     return text
-
-
-def _check_names(values: Sequence[str] | None, parameter: str) -> list[str]:
-    """A non-empty list of names, stripped and without repeats."""
-    if isinstance(values, str):
-        values = [values]
-    names = list(
-        dict.fromkeys(str(v).strip() for v in (values or []) if str(v).strip())
-    )
-    if not names:
-        raise InputError(parameter, "needs at least one name")
-    return names
 
 
 def _run(
@@ -202,7 +190,7 @@ def users_with_decom_flavors(
 ) -> dict[str, Any] | Failure:
     """Mail the owners of servers using a flavor in ``flavor_names`` (being
     decommissioned on ``end_of_life``) a list of those servers."""
-    names = _check_names(flavor_names, "flavor_names")
+    names = validation.name_list("flavor_names", flavor_names, what="name")
     eol = _check_date(end_of_life, "end_of_life")
     scope = found.Scope.build(all_projects, from_projects)
     options = _options(
@@ -245,7 +233,7 @@ def users_with_decom_images(
     """Mail the owners of servers built from an image in ``image_names`` (being
     decommissioned on ``end_of_life``) a list of those servers and the
     ``recommended_image`` to move to."""
-    names = _check_names(image_names, "image_names")
+    names = validation.name_list("image_names", image_names, what="name")
     eol = _check_date(end_of_life, "end_of_life")
     replacement = (recommended_image or "").strip()
     scope = found.Scope.build(all_projects, from_projects)
@@ -293,7 +281,7 @@ def users_with_vms_on_hv_maintenance(
 ) -> dict[str, Any] | Failure:
     """Mail the owners of servers on the hypervisors ``hypervisor_names`` about the
     planned maintenance from ``maintenance_start`` to ``maintenance_end``."""
-    names = _check_names(hypervisor_names, "hypervisor_names")
+    names = validation.name_list("hypervisor_names", hypervisor_names, what="name")
     start = (maintenance_start or "").strip() or TBA
     end = (maintenance_end or "").strip() or TBA
     scope = found.Scope.build(all_projects, from_projects)
@@ -340,7 +328,7 @@ def users_with_vms_on_hv_fault(
 ) -> dict[str, Any] | Failure:
     """Mail the owners of servers on the failed hypervisors ``hypervisor_names``
     that their servers are affected."""
-    names = _check_names(hypervisor_names, "hypervisor_names")
+    names = validation.name_list("hypervisor_names", hypervisor_names, what="name")
     scope = found.Scope.build(all_projects, from_projects)
     options = _options(
         pack_config, as_html, send_email, override_to, cc, bcc,
@@ -384,8 +372,8 @@ def ops_down_disabled_hypervisors(
     ``from_projects`` (or the cloud account's project). It goes to
     ``to_addresses``, else the pack config ``ops_email``, else ``fallback_email``.
     """
-    names = (
-        _check_names(hypervisor_names, "hypervisor_names") if hypervisor_names else []
+    names = validation.name_list(
+        "hypervisor_names", hypervisor_names, required=False, what="name"
     )
     scope = found.Scope.build(all_projects, from_projects)
     options = _options(

@@ -22,7 +22,7 @@ from openstack_api.compute_services import ComputeService
 from openstack_api.hypervisors import Hypervisor
 from openstack_api.migrations import MigrationRules
 from pack_common import Failure, InputError
-from workflows import numbers
+from workflows import validation
 
 LOG = logging.getLogger(__name__)
 #: The most hosts ``find_reinstall_candidates`` lists (``limit``).
@@ -34,7 +34,7 @@ MAX_WAIT_SECONDS = 10800
 
 def check_wait_seconds(wait_seconds: Any) -> int:
     """A drain's ``wait_seconds``: 1 second to 3 hours."""
-    return numbers.whole_number(
+    return validation.whole_number(
         "wait_seconds", wait_seconds, 1, MAX_WAIT_SECONDS, note="3 hours"
     )
 
@@ -166,9 +166,9 @@ def find_reinstall_candidates(
     disabled hosts (already in someone's maintenance) are left out unless
     ``include_disabled``. Down hosts are always left out.
     """
-    limit = numbers.whole_number("limit", limit, 1, MAX_HOSTS)
-    max_servers = numbers.optional_whole_number(
-        "max_servers", max_servers, 0, numbers.INT32_MAX
+    limit = validation.whole_number("limit", limit, 1, MAX_HOSTS)
+    max_servers = validation.optional_whole_number(
+        "max_servers", max_servers, 0, validation.INT32_MAX
     )
     rows = [
         _row(h, s)

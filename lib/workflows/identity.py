@@ -18,7 +18,8 @@ from typing import Any
 from openstack.connection import Connection
 
 from openstack_api import identity
-from pack_common import Failure, InputError
+from pack_common import Failure
+from workflows import validation
 
 LOG = logging.getLogger(__name__)
 
@@ -30,21 +31,6 @@ class Item:
     target: dict[str, str]
     needed: bool
     apply: Callable[[], bool]
-
-
-def _names(values: list[str] | str | None, parameter: str) -> list[str]:
-    """A non-empty list of names or ids (a single string is one item)."""
-    if isinstance(values, str):
-        values = [values]
-    cleaned: list[str] = []
-    for value in values or []:
-        if not isinstance(value, str) or not value.strip():
-            raise InputError(parameter, f"{value!r} is not a name or id")
-        if value.strip() not in cleaned:
-            cleaned.append(value.strip())
-    if not cleaned:
-        raise InputError(parameter, "give at least one name or id")
-    return cleaned
 
 
 def _run_items(
@@ -95,7 +81,7 @@ def project_add_users(
     """Grant ``role`` on ``project`` to each of ``users`` (names or ids); a user
     already holding the role is reported unchanged."""
     dry_run = not apply  # nothing changes unless the operator ticks `apply`
-    names = _names(users, "users")
+    names = validation.name_list("users", users)
     return _change_project_role(
         conn, project, role, "user", lambda: _find_users(conn, names), True, dry_run
     )
@@ -111,7 +97,7 @@ def project_remove_users(
     """Revoke ``role`` on ``project`` from each of ``users``; a user not holding it
     is reported unchanged."""
     dry_run = not apply  # nothing changes unless the operator ticks `apply`
-    names = _names(users, "users")
+    names = validation.name_list("users", users)
     return _change_project_role(
         conn, project, role, "user", lambda: _find_users(conn, names), False, dry_run
     )
@@ -216,7 +202,7 @@ def _change_membership(
     conn: Connection, group: str, users: list[str], add: bool, dry_run: bool
 ) -> dict[str, Any] | Failure:
     """Add (or remove) each user; one already so is unchanged."""
-    names = _names(users, "users")
+    names = validation.name_list("users", users)
     found = identity.find_group(conn, group)
     apply = identity.add_to_group if add else identity.remove_from_group
     items = [

@@ -34,6 +34,7 @@ from jupyter_api.pace import (
     for_each,
 )
 from pack_common import Failure, InputError
+from workflows import validation
 
 MAX_WAIT_TIMEOUT = 3600
 
@@ -128,7 +129,7 @@ def start_servers(
     then is a failure and a re-run keeps waiting). Nothing runs past ``deadline``
     seconds: users not done by then are ``not_done``."""
     names = target_names(user, first_index, last_index, users, existing=True)
-    _check_wait_timeout(wait_timeout)
+    wait_timeout = _check_wait_timeout(wait_timeout)
     check_pace(workers, deadline)
     items = batch.start_servers(
         jupyter_hub,
@@ -170,10 +171,8 @@ def list_users(
     active count from their creation); optionally only names starting with
     ``name_prefix``, or only the ``users`` named (exact names, any the hub holds;
     those it does not have are listed under ``not_found``)."""
-    if inactive_days is not None and (
-        isinstance(inactive_days, bool) or inactive_days < 0
-    ):
-        raise InputError("inactive_days", f"must be 0 or more, got {inactive_days!r}")
+    if inactive_days is not None:
+        inactive_days = validation.days("inactive_days", inactive_days)
     wanted = _listed_names(users)
     now = datetime.now(UTC)
     not_found: list[str] = []
@@ -211,7 +210,7 @@ def _listed_names(users: list[str] | None) -> list[str] | None:
     """The exact names ``list_users`` was asked for (hub rule), or None for all."""
     if users is None:
         return None
-    if isinstance(users, str) or not isinstance(users, list):
+    if not isinstance(users, list):  # a lone string too
         raise InputError("users", "must be a list of user names")
     if not users:
         raise InputError("users", "is empty: name at least one user, or leave it out")
@@ -265,7 +264,7 @@ def prepare_users(
     a user whose creation failed is not started. Both steps share one ``deadline``:
     users not done by then are ``not_done`` and a re-run finishes them."""
     names = target_names(user, first_index, last_index, users)
-    _check_wait_timeout(wait_timeout)
+    wait_timeout = _check_wait_timeout(wait_timeout)
     check_pace(workers, deadline)
     bound = Deadline(deadline)
     accounts = batch.create_users(jupyter_hub, names, workers=workers, deadline=bound)
@@ -313,17 +312,11 @@ def prepare_users(
     )
 
 
-def _check_wait_timeout(wait_timeout: int) -> None:
-    """``wait_timeout`` is a sensible number of seconds."""
-    if (
-        isinstance(wait_timeout, bool)
-        or not isinstance(wait_timeout, int)
-        or not 1 <= wait_timeout <= MAX_WAIT_TIMEOUT
-    ):
-        raise InputError(
-            "wait_timeout",
-            f"must be between 1 and {MAX_WAIT_TIMEOUT} seconds, got {wait_timeout!r}",
-        )
+def _check_wait_timeout(wait_timeout: int) -> int:
+    """``wait_timeout``, a whole number of seconds from 1 to ``MAX_WAIT_TIMEOUT``."""
+    return validation.whole_number(
+        "wait_timeout", wait_timeout, 1, MAX_WAIT_TIMEOUT, note="seconds"
+    )
 
 
 def _outcome(

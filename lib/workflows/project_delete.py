@@ -15,11 +15,11 @@ from typing import Any
 
 from openstack.connection import Connection
 
-from openstack_api import networking, projects
+from openstack_api import identity, networking, projects, servers, volumes
 from openstack_api.projects import Inventory, Owned
 from pack_common import InputError
 from workflows.project_settings import ProjectSettings
-from workflows.project_steps import State, Step
+from workflows.project_steps import Step
 
 LOG = logging.getLogger(__name__)
 
@@ -54,9 +54,7 @@ def check_guards(project: Any, confirm: str, settings: ProjectSettings) -> None:
 def check_no_children(conn: Connection, project: Any) -> None:
     """Refuse a project that still has child projects (Keystone would refuse to
     delete it only at the last step, after its resources were removed)."""
-    children = sorted(
-        conn.identity.projects(parent_id=project.id), key=lambda p: p.name
-    )
+    children = identity.child_projects(conn, project.id)
     if children:
         listed = ", ".join(f"{c.name} [{c.id}]" for c in children)
         raise InputError(
@@ -122,23 +120,19 @@ def _fip_step(conn: Connection, fip: Owned) -> Step:
 
 
 def _server_step(conn: Connection, server: Owned) -> Step:
-    def run(_state: State) -> None:
-        found = conn.compute.get_server(server.id)
-        conn.compute.delete_server(found)
-        LOG.info("waiting for server %s (%s) to be deleted", server.name, server.id)
-        conn.compute.wait_for_delete(found, interval=2, wait=SERVER_DELETE_WAIT)
-
-    return _owned_step("delete server", server, run)
+    return _owned_step(
+        "delete server",
+        server,
+        lambda _s: servers.delete_server(conn, server.id, SERVER_DELETE_WAIT),
+    )
 
 
 def _volume_step(conn: Connection, volume: Owned) -> Step:
-    def run(_state: State) -> None:
-        found = conn.block_storage.get_volume(volume.id)
-        conn.block_storage.delete_volume(found, force=True)
-        LOG.info("waiting for volume %s to be deleted", volume.id)
-        conn.block_storage.wait_for_delete(found, interval=2, wait=SERVER_DELETE_WAIT)
-
-    return _owned_step("delete volume", volume, run)
+    return _owned_step(
+        "delete volume",
+        volume,
+        lambda _s: volumes.delete_volume(conn, volume.id, SERVER_DELETE_WAIT),
+    )
 
 
 def _router_step(conn: Connection, router: Owned) -> Step:

@@ -23,7 +23,7 @@ from openstack_api import identity
 from openstack_api import quotas as quota_api
 from openstack_api.quotas import UNLIMITED, QuotaValue
 from pack_common import Failure, InputError
-from workflows import numbers
+from workflows import validation
 
 LOG = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def validate_request(
             )
         request[str(service)] = {}
         for key, limit in values.items():
-            request[str(service)][str(key)] = numbers.whole_number(
+            request[str(service)][str(key)] = validation.whole_number(
                 parameter,
                 limit,
                 UNLIMITED,
@@ -160,7 +160,9 @@ def _classify(
     return change
 
 
-def _current(conn: Connection, project_id: str, services: list[str]) -> dict:
+def _current(
+    conn: Connection, project_id: str, services: list[str]
+) -> dict[str, dict[str, QuotaValue]]:
     """Current quotas of the given services."""
     return {s: quota_api.get_quotas(conn, project_id, s) for s in services}
 

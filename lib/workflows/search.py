@@ -15,7 +15,7 @@ from openstack.connection import Connection
 
 from openstack_query import QueryError
 from pack_common import InputError
-from workflows import numbers
+from workflows import validation
 from workflows.search_support import (
     DATE_PRESETS,
     EXPRESSION_PRESETS,
@@ -26,7 +26,6 @@ from workflows.search_support import (
     build,
     check_choice,
     check_property,
-    check_values,
     execute,
     resolve_references,
     scope_args,
@@ -43,7 +42,7 @@ def _by_property(
 ) -> Any:
     name = check_property(type_name, "property", prop)
     preset = check_choice("search_mode", search_mode, MEMBERSHIP_PRESETS)
-    cleaned = check_values(values)
+    cleaned = validation.name_list("values", values, what="value")
     query = build(type_name, common)
     cleaned = resolve_references(conn, type_name, name, cleaned)
     add_filter(query, preset, name, values=cleaned)
@@ -80,7 +79,7 @@ def _by_datetime(
 ) -> Any:
     name = check_property(type_name, "datetime", prop)
     preset = check_choice("search_mode", search_mode, DATE_PRESETS)
-    span = {unit: numbers.time_span(unit, amount) for unit, amount in span.items()}
+    span = {unit: validation.time_span(unit, amount) for unit, amount in span.items()}
     if not any(span.values()):
         raise InputError("days", "give days, hours, minutes or seconds (not all 0)")
     query = build(type_name, common)
@@ -98,7 +97,7 @@ def _by_expression(
 ) -> Any:
     name = check_property(type_name, "expression", prop)
     preset = check_choice("operator", operator, EXPRESSION_PRESETS)
-    value = numbers.comparison_value("value", value)
+    value = validation.comparison_value("value", value)
     query = build(type_name, common)
     add_filter(query, preset, name, value=value)
     return execute(conn, query, common)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from openstack.image.v2.image import Image
 from openstack_query import PropKind, Query, QueryError, resolve_type
 from openstack_query.bodies import list_bodies, quiet_sdk_construction
 from pack_common import InputError
-from workflows import numbers
+from workflows import validation
 
 LOG = logging.getLogger(__name__)
 
@@ -96,18 +96,6 @@ def check_choice(parameter: str, value: Any, choices: Sequence[str]) -> str:
     if value not in choices:
         raise InputError(parameter, f"{value!r} is not one of {', '.join(choices)}")
     return str(value)
-
-
-def check_values(values: Any) -> list[str]:
-    """A non-empty list of non-empty strings for ``values``."""
-    if isinstance(values, str):
-        values = [v.strip() for v in values.split(",")]
-    if not isinstance(values, list | tuple) or not values:
-        raise InputError("values", "give at least one value")
-    cleaned = [str(v) for v in values if v is not None and str(v) != ""]
-    if len(cleaned) != len(values):
-        raise InputError("values", "values must not be empty")
-    return cleaned
 
 
 #: Properties holding the id of another resource, by (query type, property): the
@@ -230,17 +218,18 @@ def build(type_name: str, common: Common) -> Query:
     """A query with the shared parameters applied, each validated by name."""
     query = Query(type_name)
     check_choice("output_type", common.output_type, OUTPUT_TYPES)
-    common.max_rows = numbers.optional_whole_number(
-        "max_rows", common.max_rows, 1, numbers.INT32_MAX
+    common.max_rows = validation.optional_whole_number(
+        "max_rows", common.max_rows, 1, validation.INT32_MAX
     )
-    for parameter, action in (
+    settings: tuple[tuple[str, Callable[[], object]], ...] = (
         (
             "properties_to_select",
             lambda: query.select(*(common.properties_to_select or [])),
         ),
         ("sort_by", lambda: query.sort_by(*(common.sort_by or []))),
         ("group_by", lambda: common.group_by and query.group_by(common.group_by)),
-    ):
+    )
+    for parameter, action in settings:
         try:
             action()
         except QueryError as exc:
@@ -278,4 +267,5 @@ def execute(conn: Connection, query: Query, common: Common) -> Any:
 def _plain(resource: Any) -> dict[str, Any]:
     """An openstacksdk resource as a plain JSON-serialisable dict."""
     with quiet_sdk_construction():  # to_dict() builds nested SDK resources
-        return resource.to_dict(computed=False)
+        plain: dict[str, Any] = resource.to_dict(computed=False)
+    return plain

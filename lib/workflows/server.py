@@ -9,7 +9,6 @@ that plan otherwise. Migration guards live in ``openstack_api.migrations`` so
 from __future__ import annotations
 
 import logging
-import re
 import time
 import unicodedata
 from typing import Any
@@ -22,7 +21,7 @@ from openstack_api import servers as servers_api
 from openstack_api.hypervisors import Hypervisor, find_hypervisor, list_hypervisors
 from openstack_api.migrations import MigrationRules
 from pack_common import Failure, InputError
-from workflows import numbers
+from workflows import validation
 
 LOG = logging.getLogger(__name__)
 
@@ -36,7 +35,7 @@ MAX_MIGRATE_WAIT_SECONDS = 10800
 def _check_wait(wait_seconds: Any, maximum: int = MAX_WAIT_SECONDS) -> int:
     """``wait_seconds`` within 1..``maximum``: the runner timeout each action fixes
     in its YAML covers the maximum."""
-    return numbers.whole_number("wait_seconds", wait_seconds, 1, maximum)
+    return validation.whole_number("wait_seconds", wait_seconds, 1, maximum)
 
 
 def show(conn: Connection, server: str) -> dict[str, Any]:
@@ -45,17 +44,7 @@ def show(conn: Connection, server: str) -> dict[str, Any]:
     ``server`` is a name or an id; an ambiguous name is an error listing candidates.
     """
     found = servers_api.find_server(conn, "server", server)
-    history = [
-        {
-            "id": m.id,
-            "type": m.migration_type,
-            "status": m.status,
-            "source": m.source_compute,
-            "destination": m.dest_compute,
-            "created_at": m.created_at,
-        }
-        for m in conn.compute.migrations(instance_uuid=found.id)
-    ]
+    history = servers_api.migration_history(conn, found.id)
     return {**found.as_dict(), "migrations": history}
 
 
@@ -194,9 +183,7 @@ def _create(
     }
     if project is not None:
         plan["project"] = {"id": project.id, "name": project.name}
-    existing = [
-        s for s in owner.compute.servers(name=f"^{re.escape(name)}$") if s.name == name
-    ]
+    existing = servers_api.servers_named(owner, name)
     if existing:
         return {
             "dry_run": dry_run,
@@ -204,7 +191,7 @@ def _create(
             "changed": False,
             "note": f"a server named {name!r} already exists in "
             + (f"project {project.name!r}" if project is not None else "this project"),
-            "server": servers_api.server_info(existing[0]).as_dict(),
+            "server": existing[0].as_dict(),
         }
     if dry_run:
         return {"dry_run": True, "plan": plan}
@@ -263,24 +250,19 @@ def migrate(
     services = compute_services.compute_services(conn)
     dest_host = None
     if destination:
-        hyp = find_hypervisor("destination", destination, list_hypervisors(conn))
-        dest_host = hyp.host
-        refusal = migrations.destination_refusal(dest_host, found.host, services)
-        if refusal:
-            raise InputError("destination", refusal)
-    kind = migrations.resolve_type(found, migration_type)
-    refusal = migrations.state_refusal(found, kind) or migrations.flavor_refusal(
-        found, rules
-    )
-    if refusal:
-        raise InputError("server", f"{found.name} cannot be migrated: {refusal}")
-    if dest_host is None and not migrations.candidate_hosts(found.host, services):
-        raise InputError(
-            "destination", f"no enabled and up compute host other than {found.host}"
-        )
+        dest_host = find_hypervisor(
+            "destination", destination, list_hypervisors(conn)
+        ).host
     step = migrations.plan_step(
         found, migration_type, dest_host, services, rules, snapshot=snapshot
     )
+    if step.refused:  # every guard evaluated once, by plan_step
+        parameter = step.refused_parameter or "server"
+        if parameter == "server":
+            raise InputError(
+                parameter, f"{found.name} cannot be migrated: {step.refused}"
+            )
+        raise InputError(parameter, step.refused)
     if dry_run:
         return {"dry_run": True, "plan": step.as_dict()}
     outcome = migrations.execute_step(conn, step, wait_seconds)

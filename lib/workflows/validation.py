@@ -1,10 +1,11 @@
-"""Bounded numbers for workflow parameters: the one place that says what a whole
-number or a finite number is, and what range each kind of number may take.
+"""Workflow parameter validation: the one place that says what a whole number, a
+finite number or a list of names is, and what range each kind of number may take.
 
 Every numeric action parameter goes through ``whole_number`` or ``finite_number``,
-so bad input gets one kind of message naming the parameter and the allowed range
-(``parameter 'days': must be a whole number from 0 to 36500 (100 years), got
-1000000000000``) before anything is asked of the cloud. The rules:
+and every list-of-names parameter through ``name_list``, so bad input gets one kind
+of message naming the parameter (``parameter 'days': must be a whole number from 0
+to 36500 (100 years), got 1000000000000``) before anything is asked of the cloud.
+The number rules:
 
 - ``bool`` is never a number (Python's ``True`` is an ``int``; an operator's
   ``true`` for ``days`` is a mistake, not 1);
@@ -16,8 +17,9 @@ so bad input gets one kind of message naming the parameter and the allowed range
   999,999,999 days and ``datetime`` at year 1), and quota limits within the
   ``-1 .. 2**31-1`` Nova, Neutron and Cinder accept (their databases' ``INT``).
 
-The actions' YAML schemas carry the same ``minimum``/``maximum`` for the Web UI and
-``st2 run``; these checks stay the source of truth for direct calls.
+The actions' YAML schemas carry the same ``minimum``/``maximum`` (and array item
+types) for the Web UI and ``st2 run``; these checks stay the source of truth for
+direct calls.
 """
 
 from __future__ import annotations
@@ -156,3 +158,46 @@ def days(name: str, value: Any) -> int:
     return whole_number(
         name, value, 0, MAX_SPAN["days"], note=f"{MAX_SPAN_YEARS} years"
     )
+
+
+def name_list(
+    name: str,
+    values: Any,
+    *,
+    required: bool = True,
+    what: str = "name or id",
+) -> list[str]:
+    """The names (or ids, or search values) listed in parameter ``name``: each
+    stripped of surrounding whitespace, repeats dropped, the order kept.
+
+    One rule for every list-of-names parameter (``users``, ``flavor_names``,
+    ``hypervisor_names``, a search's ``values``, ``admins``/``members``...):
+
+    - a lone string is one name (``"alice"`` is ``["alice"]``); it is not split on
+      commas: StackStorm and ``run_action.sh`` already turn ``a,b`` into a list, and
+      a name may contain a comma;
+    - None is no names; any other value that is not a list or tuple is refused;
+    - every item must be a string with more than whitespace in it: ``""``, ``" "``,
+      None and numbers are refused, naming the item (a blank is a slip, never a
+      wildcard, and is not silently dropped);
+    - no names at all is refused when ``required`` (the default), else ``[]``.
+
+    ``what`` is the noun the messages use for one item (after "a"): "name or id",
+    "name", "value", "user name or id". Every error is an ``InputError`` naming
+    ``name``: ``parameter 'users': give at least one name or id``,
+    ``parameter 'admins': '' is not a user name or id``.
+    """
+    if values is None:
+        values = []
+    elif isinstance(values, str):
+        values = [values]
+    elif not isinstance(values, list | tuple):
+        raise InputError(name, f"must be a list of {what}s, got {values!r}")
+    cleaned: dict[str, None] = {}
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(name, f"{value!r} is not a {what}")
+        cleaned[value.strip()] = None
+    if required and not cleaned:
+        raise InputError(name, f"give at least one {what}")
+    return list(cleaned)

@@ -19,10 +19,16 @@ import pytest
 
 from pack_common import InputError
 from tools.pack_meta import ActionMeta, load_actions, validate_parameters
-from workflows import numbers
+from workflows import validation
 from workflows.registry import INJECTIONS, resolve_workflow
 
-OWNED_WORKFLOW_MODULES = ("search.", "hypervisor.", "quota.", "email_campaigns.")
+OWNED_WORKFLOW_MODULES = (
+    "search.",
+    "hypervisor.",
+    "quota.",
+    "email_campaigns.",
+    "audit.",
+)
 #: Checked by another module (the campaign options), not by these workflows.
 NOT_HERE = {"max_recipients"}
 
@@ -172,9 +178,9 @@ def test_quota_values_at_the_apis_bounds_are_accepted(value: Any) -> None:
 def test_largest_spans_cannot_overflow_now_minus_span() -> None:
     from datetime import datetime, timedelta
 
-    span = timedelta(**numbers.MAX_SPAN)  # every unit at its maximum at once
+    span = timedelta(**validation.MAX_SPAN)  # every unit at its maximum at once
     assert datetime.now() - span > datetime.min
-    assert numbers.MAX_SPAN["days"] == 36500
+    assert validation.MAX_SPAN["days"] == 36500
 
 
 @pytest.mark.fault(5)
@@ -182,28 +188,28 @@ def test_largest_spans_cannot_overflow_now_minus_span() -> None:
     ("call", "message"),
     [
         (
-            lambda: numbers.whole_number("n", math.nan, 0, 9),
+            lambda: validation.whole_number("n", math.nan, 0, 9),
             "parameter 'n': must be a whole number from 0 to 9, got nan",
         ),
         (
-            lambda: numbers.whole_number("n", True, 0),
+            lambda: validation.whole_number("n", True, 0),
             "parameter 'n': must be a whole number >= 0, got True",
         ),
         (
-            lambda: numbers.finite_number("value", math.inf),
+            lambda: validation.finite_number("value", math.inf),
             "parameter 'value': must be a finite number, got inf",
         ),
         (
-            lambda: numbers.finite_number("value", False),
+            lambda: validation.finite_number("value", False),
             "parameter 'value': must be a finite number, got False",
         ),
         (
-            lambda: numbers.days("days_threshold", 10**20),
+            lambda: validation.days("days_threshold", 10**20),
             "parameter 'days_threshold': must be a whole number from 0 to 36500 "
             "(100 years), got 100000000000000000000",
         ),
         (
-            lambda: numbers.whole_number(
+            lambda: validation.whole_number(
                 "quotas", -2, -1, 5, note="-1 means unlimited", context="compute.ram"
             ),
             "parameter 'quotas': compute.ram: must be a whole number from -1 to 5 "
@@ -218,9 +224,40 @@ def test_messages_name_the_parameter_and_the_range(call: Any, message: str) -> N
 
 
 def test_good_numbers_pass_through_with_their_type() -> None:
-    assert numbers.whole_number("n", 30.0, 0, 100) == 30
-    assert type(numbers.whole_number("n", 30.0, 0, 100)) is int
-    assert numbers.finite_number("v", -2.5) == -2.5
-    assert type(numbers.finite_number("v", 3)) is int
-    assert numbers.optional_whole_number("n", None, 1) is None
-    assert numbers.time_span("seconds", 3153600000) == 3153600000
+    assert validation.whole_number("n", 30.0, 0, 100) == 30
+    assert type(validation.whole_number("n", 30.0, 0, 100)) is int
+    assert validation.finite_number("v", -2.5) == -2.5
+    assert type(validation.finite_number("v", 3)) is int
+    assert validation.optional_whole_number("n", None, 1) is None
+    assert validation.time_span("seconds", 3153600000) == 3153600000
+
+
+# name_list: the one validator of list-of-names parameters -------------------------
+
+
+def test_name_list_strips_drops_repeats_and_keeps_order() -> None:
+    assert validation.name_list("users", [" bob", "alice ", "bob"]) == ["bob", "alice"]
+    assert validation.name_list("users", ("a",)) == ["a"]
+
+
+def test_a_lone_string_is_one_name_not_split_on_commas() -> None:
+    assert validation.name_list("values", "web,db", what="value") == ["web,db"]
+
+
+@pytest.mark.parametrize(
+    "values", [[""], ["  "], ["ok", None], [5], ["ok", True], {"a": 1}, 7]
+)
+def test_blank_or_non_string_items_are_refused_naming_the_parameter(
+    values: Any,
+) -> None:
+    with pytest.raises(InputError) as error:
+        validation.name_list("admins", values, required=False, what="user name or id")
+    assert error.value.parameter == "admins"
+
+
+@pytest.mark.parametrize("values", [None, [], ()])
+def test_no_names_is_refused_only_when_required(values: Any) -> None:
+    with pytest.raises(InputError, match="give at least one name") as error:
+        validation.name_list("flavor_names", values, what="name")
+    assert error.value.parameter == "flavor_names"
+    assert validation.name_list("flavor_names", values, required=False) == []
