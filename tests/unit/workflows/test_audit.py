@@ -302,9 +302,7 @@ def test_remediation_dry_run_then_confirmed_run_does_the_plan(cloud: Recorded) -
     assert plan["dry_run"] is True and cloud.deleted == []
     assert plan["plan_id"] == audit.plan_id("delete", ["o1", "o2"])
     with pytest.raises(InputError) as error:
-        audit.delete_orphaned_ports(
-            Conn(), older_than_days=30, apply=True, confirm="x"
-        )
+        audit.delete_orphaned_ports(Conn(), older_than_days=30, apply=True, confirm="x")
     assert error.value.parameter == "confirm" and cloud.deleted == []
     done = audit.delete_orphaned_ports(
         Conn(), older_than_days=30, apply=True, confirm=plan["plan_id"]

@@ -56,6 +56,4 @@ def test_public_flavor_is_refused(cloud):
 
 def test_unknown_flavor_or_project_is_refused(cloud):
     refused(cloud, "flavor", wf.add_to_project, "nope", "labs", apply=True)
-    refused(
-        cloud, "project", wf.remove_from_project, "gpu.private", "nope", apply=True
-    )
+    refused(cloud, "project", wf.remove_from_project, "gpu.private", "nope", apply=True)

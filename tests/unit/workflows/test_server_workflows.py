@@ -167,9 +167,7 @@ def test_migrate_ambiguous_server_name_is_refused(cloud):
 
 
 def test_live_migrating_a_stopped_server_is_refused(cloud):
-    message = refused(
-        cloud, "server", wf.migrate, CONFIG, "db-1", "live", apply=True
-    )
+    message = refused(cloud, "server", wf.migrate, CONFIG, "db-1", "live", apply=True)
     assert "needs status ACTIVE" in message
 
 
@@ -229,9 +227,7 @@ def test_shutdown_unknown_hypervisor_is_refused(cloud):
 
 def test_shutdown_stops_and_reports_each_server(cloud):
     cloud.add_server("web-2", "hv1")
-    result = wf.shutdown_on_hypervisor(
-        cloud.conn, ["hv1"], confirm="hv1", apply=True
-    )
+    result = wf.shutdown_on_hypervisor(cloud.conn, ["hv1"], confirm="hv1", apply=True)
     outcomes = {s["name"]: s["outcome"] for s in result["servers"]}
     assert outcomes == {"web-1": "stopped", "web-2": "stopped", "db-1": "unchanged"}
     again = wf.shutdown_on_hypervisor(cloud.conn, ["hv1"], confirm="hv1", apply=True)
@@ -241,9 +237,7 @@ def test_shutdown_stops_and_reports_each_server(cloud):
 def test_shutdown_collects_failures(cloud):
     cloud.add_server("web-2", "hv1")
     cloud.fail_stop.add(ids(cloud, "web-1"))
-    result = wf.shutdown_on_hypervisor(
-        cloud.conn, ["hv1"], confirm="hv1", apply=True
-    )
+    result = wf.shutdown_on_hypervisor(cloud.conn, ["hv1"], confirm="hv1", apply=True)
     assert isinstance(result, Failure)
     outcomes = {s["name"]: s["outcome"] for s in result.result["servers"]}
     assert outcomes["web-1"] == "failed" and outcomes["web-2"] == "stopped"
@@ -274,9 +268,7 @@ def test_create_boots_and_rerun_is_unchanged(catalog):
         catalog.conn, "t1", "m1.tiny", "i1", hypervisor="hv2", apply=True
     )
     assert result["changed"] and result["server"]["host"] == "hv2"
-    again = wf.create(
-        catalog.conn, "t1", "m1.tiny", "i1", hypervisor="hv2", apply=True
-    )
+    again = wf.create(catalog.conn, "t1", "m1.tiny", "i1", hypervisor="hv2", apply=True)
     assert again["changed"] is False
     assert [c[0] for c in catalog.changes] == ["create_server"]
 
