@@ -132,9 +132,7 @@ def test_group_role_grant_and_revoke(
         "name": scratch_group.name,
         "roles": ["reader"],
     }.items() <= (next(m for m in shown["members"] if m["type"] == "group").items())
-    succeeded(
-        act("group.add.users", group=scratch_group.id, users=["bob"], apply=True)
-    )
+    succeeded(act("group.add.users", group=scratch_group.id, users=["bob"], apply=True))
     bob = next(
         p for p in succeeded(act("user.show", user="bob"))["projects"] if p["id"] == pid
     )

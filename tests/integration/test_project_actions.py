@@ -435,9 +435,7 @@ def test_child_immutable_project_and_parent_with_children_are_refused(
 ) -> None:
     child = project_scrubber(unique_name("child"))  # scrubbed before its parent
     parent = project_scrubber(unique_name("parent"))
-    parent_id = succeeded(act("project.create", name=parent, apply=True))[
-        "project_id"
-    ]
+    parent_id = succeeded(act("project.create", name=parent, apply=True))["project_id"]
     created = succeeded(
         act(
             "project.create",
@@ -452,9 +450,7 @@ def test_child_immutable_project_and_parent_with_children_are_refused(
     assert shown["parent_id"] == parent_id
     assert shown["tags"] == ["immutable", "team-it"]
 
-    immutable = failed(
-        act("project.delete", project=child, confirm=child, apply=True)
-    )
+    immutable = failed(act("project.delete", project=child, confirm=child, apply=True))
     assert immutable["error"].startswith("parameter 'project'")
     assert "immutable" in immutable["error"]
     has_children = failed(

@@ -245,9 +245,7 @@ def test_dry_run_refuses_exactly_what_nova_refuses_below_usage(
             f"must be greater than or equal to already used and reserved "
             f"{instances['in_use']}" in answer.text
         )
-        real = failed(
-            act("quota.set", project="web-shop", quotas=lowering, apply=True)
-        )
+        real = failed(act("quota.set", project="web-shop", quotas=lowering, apply=True))
         assert real["error"] == plan["error"]
     finally:
         after = succeeded(act("quota.show", project="web-shop"))

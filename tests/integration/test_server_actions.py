@@ -87,15 +87,11 @@ def test_create_in_another_project(
     ok, plan = run_action("server.create", project=project.id, **params)
     assert ok, plan
     assert plan["plan"]["project"] == {"id": project.id, "name": project.name}
-    ok, result = run_action(
-        "server.create", project=project.name, apply=True, **params
-    )
+    ok, result = run_action("server.create", project=project.name, apply=True, **params)
     assert ok, result
     assert result["server"]["project_id"] == project.id
     assert result["server"]["status"] == "ACTIVE"
-    ok, again = run_action(
-        "server.create", project=project.name, apply=True, **params
-    )
+    ok, again = run_action("server.create", project=project.name, apply=True, **params)
     assert ok and again["changed"] is False, again
     assert project.name in again["note"]
     found = list(admin_conn.compute.servers(all_projects=True, name=f"^{name}$"))
