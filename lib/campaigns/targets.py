@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from campaigns.model import Owner, Target
-from openstack_query import HypervisorQuery, ImageQuery, ServerQuery
+from openstack_query import FlavorQuery, HypervisorQuery, ImageQuery, ServerQuery
 from pack_common import InputError
 
 #: Server columns every server campaign reads.
@@ -154,14 +154,31 @@ def servers_in_status(
     )
 
 
+def flavor_names_of(conn: Any, flavors: Sequence[str]) -> list[str]:
+    """The names of the flavors ``flavors`` names (names or ids; one listing of
+    every flavor, private ones too); a name or id no flavor has is an input error
+    naming ``flavor_names``."""
+    query = FlavorQuery().select("id", "name")
+    query.run(conn)
+    rows = query.to_props()
+    assert isinstance(rows, list)
+    by_id = {str(r["id"]): str(r["name"]) for r in rows}
+    names = set(by_id.values())
+    missing = sorted(f for f in set(flavors) if f not in names and f not in by_id)
+    if missing:
+        raise InputError(
+            "flavor_names", f"no flavor named {', '.join(map(repr, missing))}"
+        )
+    return sorted({f if f in names else by_id[f] for f in flavors})
+
+
 def servers_on_flavors(
     conn: Any, scope: Scope, flavor_names: Sequence[str], end_of_life: str
 ) -> list[Target]:
-    """Servers whose flavor is one of ``flavor_names``; rows: name, id, project,
-    flavor, end_of_life."""
-    rows = server_rows(
-        conn, scope, [("any_in", "flavor_name", {"values": list(flavor_names)})]
-    )
+    """Servers whose flavor is one of ``flavor_names`` (checked to be flavors);
+    rows: name, id, project, flavor, end_of_life."""
+    names = flavor_names_of(conn, flavor_names)
+    rows = server_rows(conn, scope, [("any_in", "flavor_name", {"values": names})])
     return server_targets(
         rows,
         lambda r: base_row(r)
@@ -169,21 +186,35 @@ def servers_on_flavors(
     )
 
 
-def image_ids(conn: Any, image_names: Sequence[str]) -> dict[str, str]:
-    """``{image id: name}`` of the images named ``image_names`` (one listing); a
-    name no image has is an input error naming ``image_names``."""
+def _images_named(conn: Any, prop: str, values: Sequence[str]) -> dict[str, str]:
+    """``{image id: name}`` of the images whose ``prop`` (id or name) is one of
+    ``values`` (one listing, the filter pushed down)."""
     query = ImageQuery().select("id", "name")
-    query.where("any_in", "name", values=list(image_names))
+    query.where("any_in", prop, values=list(values))
     query.run(conn)
     rows = query.to_props()
     assert isinstance(rows, list)
-    found = {str(r["id"]): str(r["name"]) for r in rows}
+    return {str(r["id"]): str(r["name"]) for r in rows}
+
+
+def image_ids(conn: Any, image_names: Sequence[str]) -> dict[str, str]:
+    """``{image id: name}`` of the images named ``image_names`` (one listing); a
+    name no image has is an input error naming ``image_names``."""
+    found = _images_named(conn, "name", image_names)
     missing = sorted(set(image_names) - set(found.values()))
     if missing:
         raise InputError(
             "image_names", f"no image named {', '.join(map(repr, missing))}"
         )
     return found
+
+
+def check_recommended_image(conn: Any, image: str) -> None:
+    """``image`` (a name or id) is an image, else an input error naming
+    ``recommended_image``: the mail must not recommend an image that is not there."""
+    if _images_named(conn, "name", [image]) or _images_named(conn, "id", [image]):
+        return
+    raise InputError("recommended_image", f"no image with name or id {image!r}")
 
 
 def servers_on_images(
@@ -194,8 +225,11 @@ def servers_on_images(
     replacement: str,
 ) -> list[Target]:
     """Servers built from an image named in ``image_names``; rows: name, id,
-    project, image, end_of_life, replacement."""
+    project, image, end_of_life, replacement (checked to be an image, when
+    given)."""
     images = image_ids(conn, image_names)
+    if replacement:
+        check_recommended_image(conn, replacement)
     rows = server_rows(conn, scope, [("any_in", "image_id", {"values": list(images)})])
     return server_targets(
         rows,

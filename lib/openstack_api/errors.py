@@ -7,6 +7,12 @@ around both). ``describe`` looks through the whole chain and returns one
 ``ServiceFailure``: the endpoint that failed, the service behind it, the HTTP status
 and the cause in a few words. Used by the action entry point for any workflow and by
 ``cloud.check``.
+
+``NameLookupError`` (``UnknownName``, ``AmbiguousName``) is what a lookup raises when
+a name or id names no object of its kind, or several: it carries the kind, the name
+and the reason, never a parameter, since only the caller knows where the name came
+from. The workflow translates it: ``for_parameter`` is the ``InputError`` naming the
+action parameter, ``for_config`` the ``ConfigError`` naming the pack config key.
 """
 
 from __future__ import annotations
@@ -20,12 +26,63 @@ from openstack import exceptions as sdk_exceptions
 
 from openstack_api.connection import account_name
 from openstack_query import FetchError
-from pack_common import ServiceFailure, exception_chain, network_cause, one_line
+from pack_common import (
+    ConfigError,
+    InputError,
+    ServiceFailure,
+    exception_chain,
+    network_cause,
+    one_line,
+)
 
 PARAMETER = "cloud_account"
 _CLOUD_ERRORS = (ks_exceptions.ClientException, sdk_exceptions.SDKException, FetchError)
 _URL = re.compile(r"https?://[^\s'\"<>]+")
 _TOKEN_PATH = "/auth/tokens"
+
+
+class NameLookupError(LookupError):
+    """A name or id that does not name exactly one object of ``kind``; ``reason``
+    says why, in words that fit after a parameter or config key."""
+
+    def __init__(self, kind: str, identifier: str, reason: str) -> None:
+        super().__init__(f"{kind} {identifier!r}: {reason}")
+        self.kind = kind
+        self.identifier = identifier
+        self.reason = reason
+
+    def for_parameter(self, parameter: str) -> InputError:
+        """The input error naming the action parameter the name came from."""
+        return InputError(parameter, self.reason)
+
+    def for_config(self, key: str) -> ConfigError:
+        """The config error naming the pack config key the name came from."""
+        return ConfigError(f"pack config '{key}': {self.reason}")
+
+
+class UnknownName(NameLookupError):
+    """No ``kind`` has this name or id (or none was given)."""
+
+    def __init__(self, kind: str, identifier: str) -> None:
+        reason = (
+            f"no {kind} with name or id {identifier!r}"
+            if identifier
+            else f"a {kind} name or id is required"
+        )
+        super().__init__(kind, identifier, reason)
+
+
+class AmbiguousName(NameLookupError):
+    """Several objects of ``kind`` have this name; ``candidates`` describes each
+    (``name [id] (detail)``) so the operator can pick an id."""
+
+    def __init__(self, kind: str, identifier: str, candidates: list[str]) -> None:
+        reason = (
+            f"{len(candidates)} {kind}s are named {identifier!r}, use an id: "
+            + "; ".join(candidates)
+        )
+        super().__init__(kind, identifier, reason)
+        self.candidates = candidates
 
 
 def describe(exc: BaseException, conn: Any = None) -> ServiceFailure | None:

@@ -24,15 +24,17 @@ from typing import Any
 from openstack import exceptions
 from openstack.connection import Connection
 
-from openstack_api.lookup import find_one, not_found_as_none
+from openstack_api.errors import NameLookupError
+from openstack_api.lookup import not_found_as_none
+from openstack_api.named import find_unique
 from openstack_api.reconcile import create_or_find, describe, refused
 from pack_common import ConfigError, InputError
 
 
-def find_network(conn: Connection, identifier: str, parameter: str = "network") -> Any:
-    """The network ``identifier`` names (id or name)."""
-    return find_one(
-        parameter,
+def find_network(conn: Connection, identifier: str) -> Any:
+    """The network ``identifier`` names (id or name); ``UnknownName`` or
+    ``AmbiguousName`` otherwise (the caller names where the name came from)."""
+    return find_unique(
         identifier,
         "network",
         not_found_as_none(conn.network.get_network),
@@ -45,16 +47,15 @@ def external_network(conn: Connection, configured: str | None, config_key: str) 
     """The external network routers get their gateway on.
 
     ``configured`` (a name or id from the pack config ``config_key``) wins; empty
-    means the cloud's only external network, and zero or several of them is a
-    ``ConfigError`` naming the key.
+    means the cloud's only external network. An unknown, ambiguous or not external
+    configured network, and zero or several external ones when none is configured,
+    are a ``ConfigError`` naming the key.
     """
     if configured:
         try:
-            network = find_network(conn, configured, config_key)
-        except InputError as error:
-            raise ConfigError(
-                str(error).replace("parameter ", "pack config ", 1)
-            ) from error
+            network = find_network(conn, configured)
+        except NameLookupError as error:
+            raise error.for_config(config_key) from error
         if not network.is_router_external:
             raise ConfigError(
                 f"pack config '{config_key}': network {network.name!r} is not external"

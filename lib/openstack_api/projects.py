@@ -14,7 +14,7 @@ from typing import Any
 from openstack.connection import Connection
 
 from openstack_api.catalog import token_access
-from openstack_api.connection import identity_v3
+from openstack_api.connection import account_name, identity_v3
 from openstack_api.reconcile import create_or_find
 
 IMMUTABLE_TAG = "immutable"
@@ -55,6 +55,35 @@ def create_project(
         f"project {name!r}",
         notes,
     )
+
+
+def name_taken(conn: Connection, name: str, domain_id: str) -> bool:
+    """Whether the domain already has a project named ``name`` (names are unique
+    in a domain)."""
+    return any(
+        p.name == name
+        for p in identity_v3(conn).projects(name=name, domain_id=domain_id)
+    )
+
+
+def current_project_id(conn: Connection) -> str:
+    """The id of the project the connection's token is scoped to (authenticating
+    when needed); a token without a project is ``ConnectionNotScoped``."""
+    project_id = conn.current_project_id
+    if not project_id:
+        raise ConnectionNotScoped(account_name(conn))
+    return str(project_id)
+
+
+class ConnectionNotScoped(RuntimeError):
+    """The cloud account's token is scoped to no project (a domain or system
+    scope): per-project calls need a project. ``account`` is the account name."""
+
+    def __init__(self, account: str | None) -> None:
+        super().__init__(
+            f"cloud account {account!r} is scoped to no project: set its project"
+        )
+        self.account = account
 
 
 def delete_project(conn: Connection, project_id: str) -> None:

@@ -28,8 +28,9 @@ from typing import Any
 
 from openstack.connection import Connection
 
-from openstack_api import identity, networking, projects, reconcile
+from openstack_api import identity, named, networking, projects, reconcile
 from openstack_api import quotas as quota_api
+from openstack_api.errors import NameLookupError
 from pack_common import ConfigError, InputError
 from workflows.project_settings import NETWORKS_KEY, ROLES_KEY, ProjectSettings
 from workflows.project_steps import State, Step
@@ -177,7 +178,7 @@ def resolve(
         parent = identity.find_project(conn, request.parent, "parent")
         if parent.domain_id != domain.id:
             raise InputError("parent", f"{parent.name!r} is in another domain")
-    if list(conn.identity.projects(name=request.name, domain_id=domain.id)):
+    if projects.name_taken(conn, request.name, domain.id):
         raise InputError("name", f"a project {request.name!r} already exists")
     admins = [identity.find_user(conn, u, "admins") for u in request.admins]
     members = [identity.find_user(conn, u, "members") for u in request.members]
@@ -221,11 +222,9 @@ def _config_role(conn: Connection, role: str, key: str, users: list[Any]) -> Any
     if not users:
         return None
     try:
-        return identity.find_role(conn, role, f"{ROLES_KEY}.{key}")
-    except InputError as error:
-        raise ConfigError(
-            str(error).replace("parameter ", "pack config ", 1)
-        ) from error
+        return named.find_role(conn, role)
+    except NameLookupError as error:
+        raise error.for_config(f"{ROLES_KEY}.{key}") from error
 
 
 def _internal_network(conn: Connection, settings: ProjectSettings) -> Any:
@@ -234,11 +233,9 @@ def _internal_network(conn: Connection, settings: ProjectSettings) -> Any:
     if not settings.internal_network:
         raise ConfigError(f"pack config '{key}' is not set: network=internal needs it")
     try:
-        return networking.find_network(conn, settings.internal_network, key)
-    except InputError as error:
-        raise ConfigError(
-            str(error).replace("parameter ", "pack config ", 1)
-        ) from error
+        return networking.find_network(conn, settings.internal_network)
+    except NameLookupError as error:
+        raise error.for_config(key) from error
 
 
 def _check_quota_keys(
@@ -248,13 +245,22 @@ def _check_quota_keys(
     project, whose keys are the same); unknown or absent services become notes and
     are dropped from the request."""
     notes: list[str] = []
+    if not request:
+        return notes
     available = quota_api.available_services(conn)
+    try:
+        own_project = projects.current_project_id(conn)
+    except projects.ConnectionNotScoped as error:
+        raise ConfigError(
+            f"pack config 'clouds' entry {error.account!r}: its token is scoped to "
+            "no project (set project_name): the quota keys are checked on it"
+        ) from error
     for service in list(request):
         if service not in quota_api.SERVICES or service not in available:
             notes.append(f"quotas: {service}: no such service here, skipped")
             del request[service]
             continue
-        known = quota_api.get_quotas(conn, conn.current_project_id, service)
+        known = quota_api.get_quotas(conn, own_project, service)
         for key in request[service]:
             if key not in known:
                 raise InputError(

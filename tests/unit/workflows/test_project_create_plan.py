@@ -222,3 +222,38 @@ def test_control_characters_in_the_name_are_refused(name: str) -> None:
 @pytest.mark.parametrize("name", ["projet-été", "数据-lab", "a b", "x" * 64])
 def test_ordinary_names_are_accepted(name: str) -> None:
     assert create(FakeConn(), name=name)["project"] == name
+
+
+@pytest.mark.parametrize(
+    ("config", "kwargs", "key", "reason"),
+    [
+        (
+            {"project_networks": {"internal_network": "no-such-net"}},
+            {"network": "internal"},
+            "project_networks.internal_network",
+            "no network with name or id 'no-such-net'",
+        ),
+        (
+            {"project_networks": {"external_network": "no-such-ext"}},
+            {"network": "external", "cidr": "10.20.0.0/24"},
+            "project_networks.external_network",
+            "no network with name or id 'no-such-ext'",
+        ),
+        (
+            {"project_roles": {"admin_role": "no-such-role"}},
+            {"admins": ["alice"]},
+            "project_roles.admin_role",
+            "no role with name or id 'no-such-role'",
+        ),
+    ],
+)
+def test_an_unknown_configured_name_is_a_config_error_naming_the_key(
+    config: dict[str, Any], kwargs: dict[str, Any], key: str, reason: str
+) -> None:
+    """The lookup's typed error becomes the config error naming the key, with the
+    lookup's reason as it is (no parameter wording to rewrite)."""
+    conn = FakeConn()
+    with pytest.raises(ConfigError) as error:
+        create(conn, config, apply=True, **kwargs)
+    assert str(error.value) == f"pack config '{key}': {reason}"
+    assert conn.changed() == []
