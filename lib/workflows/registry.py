@@ -92,7 +92,13 @@ def _build_alertmanager(name: str | None, ctx: InjectionContext) -> Any:
     from alertmanager_api.account import CONFIG_KEY, AlertmanagerAccount
     from alertmanager_api.client import AlertmanagerClient
 
-    entry = require_named_entry(ctx.config, CONFIG_KEY, name, "alertmanager_account")
+    entry = require_named_entry(
+        ctx.config,
+        CONFIG_KEY,
+        name,
+        "alertmanager_account",
+        "default_alertmanager_account",
+    )
     ctx.injected["alertmanager_account"] = entry.get("name")
     account = AlertmanagerAccount.from_config(entry)
     return ctx.cleanup.enter_context(AlertmanagerClient(account))
@@ -103,7 +109,9 @@ def _build_icinga(name: str | None, ctx: InjectionContext) -> Any:
     from icinga_api.account import CONFIG_KEY, IcingaAccount
     from icinga_api.client import IcingaClient
 
-    entry = require_named_entry(ctx.config, CONFIG_KEY, name, "icinga_account")
+    entry = require_named_entry(
+        ctx.config, CONFIG_KEY, name, "icinga_account", "default_icinga_account"
+    )
     ctx.injected["icinga_account"] = entry.get("name")
     return ctx.cleanup.enter_context(IcingaClient(IcingaAccount.from_config(entry)))
 

@@ -131,8 +131,8 @@ def samples(estate: Estate) -> dict[str, dict[str, Any]]:
     """The required parameters of every action: real seeded names, fresh names for
     what an action would create, the test's own accounts."""
     end = iso(datetime.now(UTC) + timedelta(days=1))
-    am = {"alertmanager_account": AM_ACCOUNT}
-    icinga = {"icinga_account": ICINGA_ACCOUNT}
+    am: dict[str, Any] = {}  # left empty: the config's default account applies
+    icinga: dict[str, Any] = {}
     hub = {"jupyter_env": JUPYTER_ENV}
     expr = {"operator": "greater_than_or_equal_to", "value": 0}
     return {
@@ -482,6 +482,8 @@ def services(
         {"name": JUPYTER_ENV, "url": jupyterhub.url, "token": jupyterhub.admin_token}
     ]
     config["default_smtp_account"] = SMTP_ACCOUNT
+    config["default_alertmanager_account"] = AM_ACCOUNT
+    config["default_icinga_account"] = ICINGA_ACCOUNT
     return Services(config, alertmanager, icinga, jupyterhub)
 
 

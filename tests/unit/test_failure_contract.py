@@ -163,6 +163,8 @@ def config(port: int, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
                 "password": PASSWORD,
             }
         ],
+        "default_alertmanager_account": "am",
+        "default_icinga_account": "ic",
         "ops_email": "ops@example.org",
         "project_networks": {},
     }

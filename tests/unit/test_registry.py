@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pack_common import ConfigError
 from workflows.registry import (
     INJECTIONS,
     InjectionContext,
@@ -104,3 +105,35 @@ def test_every_injection_is_built_by_its_table_entry() -> None:
         assert INJECTIONS["store"].build(None, ctx) is not None
     source = Path(__file__).resolve().parents[2] / "actions/src/workflow_actions.py"
     assert "def _inject" not in source.read_text()
+
+
+@pytest.mark.parametrize(
+    ("injection", "key", "entry"),
+    [
+        ("alertmanager", "alertmanager", {"url": "http://127.0.0.1:1"}),
+        (
+            "icinga",
+            "icinga",
+            {"url": "https://127.0.0.1:1", "username": "u", "password": "p"},
+        ),
+    ],
+)
+def test_an_empty_monitoring_account_falls_back_to_the_configured_default(
+    injection: str, key: str, entry: dict[str, Any]
+) -> None:
+    """Like clouds and SMTP accounts: an empty account parameter means the pack
+    config's default_<service>_account; with no default it is an error naming both."""
+    config = {
+        f"{key}_accounts": [{"name": "main", **entry}, {"name": "other", **entry}],
+        f"default_{key}_account": "other",
+    }
+    injected: dict[str, Any] = {}
+    with ExitStack() as cleanup:
+        ctx = InjectionContext(config, object(), cleanup, injected)
+        INJECTIONS[injection].build(None, ctx)  # nothing is sent on build
+        assert injected[f"{key}_account"] == "other"
+        del config[f"default_{key}_account"]
+        with pytest.raises(ConfigError) as err:
+            INJECTIONS[injection].build("", ctx)
+    assert f"parameter '{key}_account' is empty" in str(err.value)
+    assert f"default_{key}_account" in str(err.value)
