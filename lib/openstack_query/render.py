@@ -59,6 +59,12 @@ def to_string(
     return "\n\n".join(parts) + "\n"
 
 
+#: Table styles inline, as mail clients need them (HTML's border/cellspacing/
+#: cellpadding attributes are obsolete and fail an HTML validator).
+TABLE = ' style="border-collapse: collapse"'
+CELL = ' style="border: 1px solid #999; padding: 4px"'
+
+
 def to_html(
     columns: Sequence[str],
     groups: Mapping[str | None, Table],
@@ -77,16 +83,15 @@ def to_html(
         if not rows:
             parts.append("<p>(no results)</p>")
             continue
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+        head = "".join(f"<th{CELL}>{html.escape(c)}</th>" for c in columns)
         body = "".join(
             "<tr>"
-            + "".join(f"<td>{html.escape(cell_text(v))}</td>" for v in row)
+            + "".join(f"<td{CELL}>{html.escape(cell_text(v))}</td>" for v in row)
             + "</tr>"
             for row in rows
         )
         parts.append(
-            '<table border="1" cellspacing="0" cellpadding="4">'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            f"<table{TABLE}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         )
     return "\n".join(parts) + "\n"
 

@@ -40,16 +40,6 @@ ROOM = (0x27, 0xAE, 0x60)
 #: One track is 360 x 16 pixels; anti-aliased edges aside, most must show.
 TRACK_PIXELS = 360 * 16 * 9 // 10
 
-#: Validator errors produced outside the templates this test covers, by
-#: openstack_query.render.to_html (the tables of audit.all's ``to_html`` output
-#: and of every search action): ``<table border="1" cellspacing="0"
-#: cellpadding="4">``. Tolerated in that fragment only, until render.py styles
-#: its tables with CSS; every other error fails.
-KNOWN_QUERY_TABLE_ERRORS = tuple(
-    f"The “{attribute}” attribute on the “table” element is obsolete"
-    for attribute in ("border", "cellspacing", "cellpadding")
-)
-
 
 # ------------------------------------------------------------------ tools
 def _tool(name: str) -> str:
@@ -292,7 +282,7 @@ def test_audit_all_html_is_valid_and_renders(run_action: Any, tmp_path: Path) ->
     )
     found = validate(report, fragment)
     assert_valid(report, found[report])
-    assert_valid(fragment, found[fragment], tolerated=KNOWN_QUERY_TABLE_ERRORS)
+    assert_valid(fragment, found[fragment])
     assert "script" not in tags(sample["html"]) + tags(result["output"])
 
     png = screenshot(report, tmp_path / "audit_report_mail.png", 1600)
