@@ -64,40 +64,32 @@ def child_projects(conn: Connection, project_id: str) -> list[Any]:
     return sorted(children, key=lambda p: str(p.name))
 
 
-def find_user(conn: Connection, identifier: str, parameter: str = "user") -> Any:
-    """The user ``identifier`` names (all domains are searched for a name)."""
+def _find_by_kind(conn: Connection, kind: str, identifier: str, parameter: str) -> Any:
+    """The Keystone ``kind`` (user, group, role) ``identifier`` names, by id or by
+    name; an ambiguous name lists each candidate's domain."""
     return find_one(
         parameter,
         identifier,
-        "user",
-        not_found_as_none(identity_v3(conn).get_user),
-        lambda name: identity_v3(conn).users(name=name),
+        kind,
+        not_found_as_none(getattr(identity_v3(conn), f"get_{kind}")),
+        lambda name: getattr(identity_v3(conn), f"{kind}s")(name=name),
         _domain_of,
     )
+
+
+def find_user(conn: Connection, identifier: str, parameter: str = "user") -> Any:
+    """The user ``identifier`` names (all domains are searched for a name)."""
+    return _find_by_kind(conn, "user", identifier, parameter)
 
 
 def find_group(conn: Connection, identifier: str, parameter: str = "group") -> Any:
     """The group ``identifier`` names (all domains are searched for a name)."""
-    return find_one(
-        parameter,
-        identifier,
-        "group",
-        not_found_as_none(identity_v3(conn).get_group),
-        lambda name: identity_v3(conn).groups(name=name),
-        _domain_of,
-    )
+    return _find_by_kind(conn, "group", identifier, parameter)
 
 
 def find_role(conn: Connection, identifier: str, parameter: str = "role") -> Any:
     """The role ``identifier`` names."""
-    return find_one(
-        parameter,
-        identifier,
-        "role",
-        not_found_as_none(identity_v3(conn).get_role),
-        lambda name: identity_v3(conn).roles(name=name),
-        _domain_of,
-    )
+    return _find_by_kind(conn, "role", identifier, parameter)
 
 
 @dataclass(frozen=True)
@@ -143,54 +135,51 @@ def _role_request(
     return True
 
 
+def has_role(
+    conn: Connection, project_id: str, kind: str, subject_id: str, role_id: str
+) -> bool:
+    """Whether the subject (``kind`` "users" or "groups") holds ``role_id``
+    directly on ``project_id``."""
+    return _role_request(conn, "head", project_id, kind, subject_id, role_id)
+
+
+def grant_role(
+    conn: Connection, project_id: str, kind: str, subject_id: str, role_id: str
+) -> bool:
+    """Grant the role; False (nothing done) when the subject already holds it."""
+    if has_role(conn, project_id, kind, subject_id, role_id):
+        return False
+    return _role_request(conn, "put", project_id, kind, subject_id, role_id)
+
+
+def revoke_role(
+    conn: Connection, project_id: str, kind: str, subject_id: str, role_id: str
+) -> bool:
+    """Revoke the role; False (nothing done) when the subject does not hold it."""
+    if not has_role(conn, project_id, kind, subject_id, role_id):
+        return False
+    return _role_request(conn, "delete", project_id, kind, subject_id, role_id)
+
+
 def user_has_role(
     conn: Connection, project_id: str, user_id: str, role_id: str
 ) -> bool:
     """Whether ``user_id`` holds ``role_id`` directly on ``project_id``."""
-    return _role_request(conn, "head", project_id, "users", user_id, role_id)
+    return has_role(conn, project_id, "users", user_id, role_id)
 
 
 def grant_user_role(
     conn: Connection, project_id: str, user_id: str, role_id: str
 ) -> bool:
     """Grant the role; False (nothing done) when the user already holds it."""
-    if user_has_role(conn, project_id, user_id, role_id):
-        return False
-    return _role_request(conn, "put", project_id, "users", user_id, role_id)
+    return grant_role(conn, project_id, "users", user_id, role_id)
 
 
 def revoke_user_role(
     conn: Connection, project_id: str, user_id: str, role_id: str
 ) -> bool:
     """Revoke the role; False (nothing done) when the user does not hold it."""
-    if not user_has_role(conn, project_id, user_id, role_id):
-        return False
-    return _role_request(conn, "delete", project_id, "users", user_id, role_id)
-
-
-def group_has_role(
-    conn: Connection, project_id: str, group_id: str, role_id: str
-) -> bool:
-    """Whether ``group_id`` holds ``role_id`` directly on ``project_id``."""
-    return _role_request(conn, "head", project_id, "groups", group_id, role_id)
-
-
-def grant_group_role(
-    conn: Connection, project_id: str, group_id: str, role_id: str
-) -> bool:
-    """Grant the role; False (nothing done) when the group already holds it."""
-    if group_has_role(conn, project_id, group_id, role_id):
-        return False
-    return _role_request(conn, "put", project_id, "groups", group_id, role_id)
-
-
-def revoke_group_role(
-    conn: Connection, project_id: str, group_id: str, role_id: str
-) -> bool:
-    """Revoke the role; False (nothing done) when the group does not hold it."""
-    if not group_has_role(conn, project_id, group_id, role_id):
-        return False
-    return _role_request(conn, "delete", project_id, "groups", group_id, role_id)
+    return revoke_role(conn, project_id, "users", user_id, role_id)
 
 
 # --- group membership --------------------------------------------------------------

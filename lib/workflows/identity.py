@@ -81,10 +81,7 @@ def project_add_users(
     """Grant ``role`` on ``project`` to each of ``users`` (names or ids); a user
     already holding the role is reported unchanged."""
     dry_run = not apply  # nothing changes unless the operator ticks `apply`
-    names = validation.name_list("users", users)
-    return _change_project_role(
-        conn, project, role, "user", lambda: _find_users(conn, names), True, dry_run
-    )
+    return _change_users_role(conn, project, users, role, True, dry_run)
 
 
 def project_remove_users(
@@ -97,10 +94,7 @@ def project_remove_users(
     """Revoke ``role`` on ``project`` from each of ``users``; a user not holding it
     is reported unchanged."""
     dry_run = not apply  # nothing changes unless the operator ticks `apply`
-    names = validation.name_list("users", users)
-    return _change_project_role(
-        conn, project, role, "user", lambda: _find_users(conn, names), False, dry_run
-    )
+    return _change_users_role(conn, project, users, role, False, dry_run)
 
 
 def project_add_group(
@@ -112,15 +106,7 @@ def project_add_group(
 ) -> dict[str, Any] | Failure:
     """Grant ``role`` on ``project`` to ``group``; already held is unchanged."""
     dry_run = not apply  # nothing changes unless the operator ticks `apply`
-    return _change_project_role(
-        conn,
-        project,
-        role,
-        "group",
-        lambda: [identity.find_group(conn, group)],
-        True,
-        dry_run,
-    )
+    return _change_group_role(conn, project, group, role, True, dry_run)
 
 
 def project_remove_group(
@@ -132,20 +118,42 @@ def project_remove_group(
 ) -> dict[str, Any] | Failure:
     """Revoke ``role`` on ``project`` from ``group``; not held is unchanged."""
     dry_run = not apply  # nothing changes unless the operator ticks `apply`
+    return _change_group_role(conn, project, group, role, False, dry_run)
+
+
+def _find_users(conn: Connection, names: list[str]) -> list[Any]:
+    """Each user by name or id (errors name the ``users`` parameter)."""
+    return [identity.find_user(conn, u, "users") for u in names]
+
+
+def _change_users_role(
+    conn: Connection,
+    project: str,
+    users: list[str],
+    role: str,
+    grant: bool,
+    dry_run: bool,
+) -> dict[str, Any] | Failure:
+    """Grant (or revoke) ``role`` on ``project`` for each of ``users``."""
+    names = validation.name_list("users", users)
+    return _change_project_role(
+        conn, project, role, "user", lambda: _find_users(conn, names), grant, dry_run
+    )
+
+
+def _change_group_role(
+    conn: Connection, project: str, group: str, role: str, grant: bool, dry_run: bool
+) -> dict[str, Any] | Failure:
+    """Grant (or revoke) ``role`` on ``project`` for the one ``group``."""
     return _change_project_role(
         conn,
         project,
         role,
         "group",
         lambda: [identity.find_group(conn, group)],
-        False,
+        grant,
         dry_run,
     )
-
-
-def _find_users(conn: Connection, names: list[str]) -> list[Any]:
-    """Each user by name or id (errors name the ``users`` parameter)."""
-    return [identity.find_user(conn, u, "users") for u in names]
 
 
 def _change_project_role(
@@ -162,19 +170,13 @@ def _change_project_role(
     found = identity.find_project(conn, project)
     found_role = identity.find_role(conn, role)
     subjects = find_subjects()
-    holds: Callable[[Connection, str, str, str], bool]
-    apply: Callable[[Connection, str, str, str], bool]
-    if kind == "user":
-        holds = identity.user_has_role
-        apply = identity.grant_user_role if grant else identity.revoke_user_role
-    else:
-        holds = identity.group_has_role
-        apply = identity.grant_group_role if grant else identity.revoke_group_role
+    kinds = f"{kind}s"  # the Keystone path segment: users, groups
+    change = identity.grant_role if grant else identity.revoke_role
     items = [
         Item(
             {kind: s.name, f"{kind}_id": s.id},
-            holds(conn, found.id, s.id, found_role.id) != grant,
-            partial(apply, conn, found.id, s.id, found_role.id),
+            identity.has_role(conn, found.id, kinds, s.id, found_role.id) != grant,
+            partial(change, conn, found.id, kinds, s.id, found_role.id),
         )
         for s in subjects
     ]
