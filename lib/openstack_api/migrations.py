@@ -63,31 +63,26 @@ class MigrationRules:
             raise ConfigError(
                 "config key 'migration.refused_extra_specs' must be a list of strings"
             )
-        max_vcpus = section.get("max_vcpus")
-        max_vcpus = 0 if max_vcpus is None else max_vcpus
-        if (
-            isinstance(max_vcpus, bool)
-            or not isinstance(max_vcpus, int)
-            or max_vcpus < 0
-        ):
-            raise ConfigError(
-                "config key 'migration.max_vcpus' must be 0 (no limit) or more"
-            )
-        concurrency = section.get("drain_concurrency")
-        concurrency = 2 if concurrency is None else concurrency
-        if (
-            isinstance(concurrency, bool)
-            or not isinstance(concurrency, int)
-            or concurrency < 1
-        ):
-            raise ConfigError(
-                "config key 'migration.drain_concurrency' must be at least 1"
-            )
         return cls(
             refused_extra_specs=tuple(specs),
-            max_vcpus=max_vcpus,
-            drain_concurrency=concurrency,
+            max_vcpus=_config_int(section, "max_vcpus", 0, 0, "0 (no limit) or more"),
+            drain_concurrency=_config_int(
+                section, "drain_concurrency", 2, 1, "at least 1"
+            ),
         )
+
+
+def _config_int(
+    section: Mapping[str, Any], key: str, default: int, least: int, wanted: str
+) -> int:
+    """The whole number at ``migration.<key>`` (``default`` when absent), refused
+    as a ``ConfigError`` saying it ``must be <wanted>`` when not one or below
+    ``least``."""
+    value = section.get(key)
+    value = default if value is None else value
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ConfigError(f"config key 'migration.{key}' must be {wanted}")
+    return value
 
 
 _GROUPED = re.compile(r"^resources\d+:")

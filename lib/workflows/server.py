@@ -106,21 +106,11 @@ def create(
     wait_seconds = _check_wait(wait_seconds)
     if project is not None and (not isinstance(project, str) or not project.strip()):
         project = None
-    if project is None:
-        return _create(
-            conn,
-            conn,
-            None,
-            name,
-            flavor,
-            image,
-            network,
-            hypervisor,
-            dry_run,
-            wait_seconds,
-        )
-    target_project = identity.find_project(conn, project.strip(), "project")
-    scoped = servers_api.connection_in_project(conn, target_project)
+    target_project: Any = None
+    scoped = conn  # no project: the server goes in the account's own project
+    if project is not None:
+        target_project = identity.find_project(conn, project.strip(), "project")
+        scoped = servers_api.connection_in_project(conn, target_project)
     try:
         return _create(
             conn,
@@ -135,7 +125,8 @@ def create(
             wait_seconds,
         )
     finally:
-        scoped.close()
+        if scoped is not conn:
+            scoped.close()
 
 
 def _create(
