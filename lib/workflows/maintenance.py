@@ -209,6 +209,27 @@ def _preflight(
     }
 
 
+def _check_confirm(name: str, confirm: str | None, dry_run: bool, verb: str) -> None:
+    """A real run needs ``confirm`` = the hypervisor's name."""
+    if not dry_run and confirm != name:
+        raise InputError(
+            "confirm", f"must be {name!r} to {verb} this hypervisor's maintenance"
+        )
+
+
+def _preflighted(
+    conn: Connection,
+    dry_run: bool,
+    alertmanager: AlertmanagerClient,
+    icinga: IcingaClient,
+    icinga_host: str,
+) -> Runbook:
+    """A new runbook whose first step is the monitoring preflight."""
+    book = Runbook(dry_run, conn)
+    book.run("preflight", lambda: _preflight(alertmanager, icinga, icinga_host))
+    return book
+
+
 def _reason(reason: str | None) -> str:
     text = " ".join(str(reason or "").split())
     if not text:
@@ -242,16 +263,12 @@ def start(
     window = monitoring.parse_window(start, end)
     wait_seconds = hypervisor_wf.check_wait_seconds(wait_seconds)
     hyp, _service = _lookup(conn, hypervisor)
-    if not dry_run and confirm != hyp.name:
-        raise InputError(
-            "confirm", f"must be {hyp.name!r} to start this hypervisor's maintenance"
-        )
+    _check_confirm(hyp.name, confirm, dry_run, "start")
     key = maintenance_key(hyp.name)
     icinga_host = icinga.account.host_name(hyp.name)
     matcher = host_matcher(alertmanager.account.host_matcher, hyp.name)
     comment = f"hypervisor maintenance of {hyp.name}: {text}"
-    book = Runbook(dry_run, conn)
-    book.run("preflight", lambda: _preflight(alertmanager, icinga, icinga_host))
+    book = _preflighted(conn, dry_run, alertmanager, icinga, icinga_host)
     if not skip_user_mail:
         book.run(
             "notify_users",
@@ -340,14 +357,10 @@ def finish(
     ``confirm`` = the hypervisor's name for a real run. A re-run is a no-op."""
     dry_run = not apply  # nothing changes unless the operator ticks `apply`
     hyp, service = _lookup(conn, hypervisor)
-    if not dry_run and confirm != hyp.name:
-        raise InputError(
-            "confirm", f"must be {hyp.name!r} to finish this hypervisor's maintenance"
-        )
+    _check_confirm(hyp.name, confirm, dry_run, "finish")
     key = maintenance_key(hyp.name)
     icinga_host = icinga.account.host_name(hyp.name)
-    book = Runbook(dry_run, conn)
-    book.run("preflight", lambda: _preflight(alertmanager, icinga, icinga_host))
+    book = _preflighted(conn, dry_run, alertmanager, icinga, icinga_host)
     book.run("host_up", lambda: _check_up(hyp.name, service))
     book.run("enable", lambda: _enable(conn, hyp.name, service, reason, dry_run))
     book.run(
