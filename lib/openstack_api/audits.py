@@ -57,6 +57,21 @@ def _one(project_ids: tuple[str, ...] | None) -> dict[str, str]:
     return {}
 
 
+def _owner(body: dict[str, Any]) -> str | None:
+    """A Neutron body's project (``tenant_id`` on older APIs)."""
+    return body.get("project_id") or body.get("tenant_id")
+
+
+def _network_bodies(
+    conn: Any, resource: Any, project_ids: tuple[str, ...] | None, what: str
+) -> Iterator[dict[str, Any]]:
+    """The bodies in scope of one Neutron listing (one project pushed down)."""
+    listing = list_bodies(conn.network, resource, **_one(project_ids))
+    for body in _bodies(listing, what):
+        if _in_scope(_owner(body), project_ids):
+            yield body
+
+
 @dataclass(frozen=True)
 class _Record:
     """``as_dict`` for the frozen records below (a dataclass without fields, so
@@ -84,20 +99,18 @@ class FloatingIp(_Record):
 
 def floating_ips(conn: Any, project_ids: tuple[str, ...] | None) -> list[FloatingIp]:
     """Every floating IP in scope, from one Neutron listing."""
-    listing = list_bodies(conn.network, FloatingIP, **_one(project_ids))
     return [
         FloatingIp(
             id=b["id"],
             address=b.get("floating_ip_address") or "",
-            project_id=b.get("project_id") or b.get("tenant_id") or "",
+            project_id=_owner(b) or "",
             port_id=b.get("port_id") or None,
             status=b.get("status") or "",
             network_id=b.get("floating_network_id") or "",
             created_at=b.get("created_at"),
             updated_at=b.get("updated_at"),
         )
-        for b in _bodies(listing, "floating IPs")
-        if _in_scope(b.get("project_id") or b.get("tenant_id"), project_ids)
+        for b in _network_bodies(conn, FloatingIP, project_ids, "floating IPs")
     ]
 
 
@@ -119,12 +132,11 @@ class PortInfo(_Record):
 
 def ports(conn: Any, project_ids: tuple[str, ...] | None) -> list[PortInfo]:
     """Every port in scope, from one Neutron listing."""
-    listing = list_bodies(conn.network, Port, **_one(project_ids))
     return [
         PortInfo(
             id=b["id"],
             name=b.get("name") or "",
-            project_id=b.get("project_id") or b.get("tenant_id") or "",
+            project_id=_owner(b) or "",
             network_id=b.get("network_id") or "",
             status=b.get("status") or "",
             device_id=b.get("device_id") or "",
@@ -137,8 +149,7 @@ def ports(conn: Any, project_ids: tuple[str, ...] | None) -> list[PortInfo]:
             created_at=b.get("created_at"),
             updated_at=b.get("updated_at"),
         )
-        for b in _bodies(listing, "ports")
-        if _in_scope(b.get("project_id") or b.get("tenant_id"), project_ids)
+        for b in _network_bodies(conn, Port, project_ids, "ports")
     ]
 
 
@@ -174,11 +185,8 @@ def security_groups(
     conn: Any, project_ids: tuple[str, ...] | None
 ) -> list[SecurityGroupInfo]:
     """Every security group in scope with its rules, from one Neutron listing."""
-    listing = list_bodies(conn.network, SecurityGroup, **_one(project_ids))
     groups = []
-    for b in _bodies(listing, "security groups"):
-        if not _in_scope(b.get("project_id") or b.get("tenant_id"), project_ids):
-            continue
+    for b in _network_bodies(conn, SecurityGroup, project_ids, "security groups"):
         rules = tuple(
             SecurityRule(
                 id=str(r.get("id")),
@@ -197,7 +205,7 @@ def security_groups(
             SecurityGroupInfo(
                 id=b["id"],
                 name=b.get("name") or "",
-                project_id=b.get("project_id") or b.get("tenant_id") or "",
+                project_id=_owner(b) or "",
                 rules=rules,
             )
         )
