@@ -11,6 +11,7 @@ with it are configuration, not workload: they are removed with the project.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from openstack.connection import Connection
@@ -33,6 +34,9 @@ _PORTS_REMOVED_WITH_OWNER = (
 
 #: How long purge waits for one server to be deleted, in seconds.
 SERVER_DELETE_WAIT = 300
+
+#: The removal of one owned resource by id.
+_Remove = Callable[[Connection, str], Any]
 
 
 def check_guards(project: Any, confirm: str, settings: ProjectSettings) -> None:
@@ -81,16 +85,30 @@ def build_steps(
     conn: Connection, project: Any, inventory: Inventory, purge: bool
 ) -> tuple[list[Step], Step]:
     """The removal steps (workload only with ``purge``) and the final project delete."""
-    steps: list[Step] = []
-    if purge:
-        steps += [_fip_step(conn, o) for o in inventory.of("floating_ips")]
-        steps += [_server_step(conn, o) for o in inventory.of("servers")]
-        steps += [_volume_step(conn, o) for o in inventory.of("volumes")]
-        steps += [_router_step(conn, o) for o in inventory.of("routers")]
-        steps += [_port_step(conn, o) for o in inventory.of("ports") if _standalone(o)]
-        steps += [_network_step(conn, o) for o in inventory.of("networks")]
-    steps += [_group_step(conn, o) for o in inventory.of("security_groups")]
-    steps += [_rbac_step(conn, o) for o in inventory.of("rbac_policies")]
+    # in dependency order: inventory kind, step action, removal by id
+    removals: list[tuple[str, str, _Remove]] = [
+        ("security_groups", "delete security group", networking.delete_security_group),
+        ("rbac_policies", "delete rbac policy", networking.delete_rbac_policy),
+    ]
+    if purge:  # the workload, before the configuration
+        removals[:0] = [
+            ("floating_ips", "release floating ip", networking.delete_floating_ip),
+            ("servers", "delete server", _delete_server),
+            ("volumes", "delete volume", _delete_volume),
+            (
+                "routers",
+                "delete router (interfaces, gateway)",
+                networking.delete_router,
+            ),
+            ("ports", "delete port", networking.delete_port),
+            ("networks", "delete network (and its subnets)", networking.delete_network),
+        ]
+    steps = [
+        _owned_step(conn, action, owned, remove)
+        for kind, action, remove in removals
+        for owned in inventory.of(kind)
+        if kind != "ports" or _standalone(owned)
+    ]
     final = Step(
         "delete project",
         project.name,
@@ -106,68 +124,19 @@ def _standalone(port: Owned) -> bool:
     return not owner.startswith(_PORTS_REMOVED_WITH_OWNER)
 
 
-def _owned_step(action: str, owned: Owned, run: Any) -> Step:
+def _delete_server(conn: Connection, server_id: str) -> None:
+    servers.delete_server(conn, server_id, SERVER_DELETE_WAIT)
+
+
+def _delete_volume(conn: Connection, volume_id: str) -> None:
+    volumes.delete_volume(conn, volume_id, SERVER_DELETE_WAIT)
+
+
+def _owned_step(conn: Connection, action: str, owned: Owned, remove: _Remove) -> Step:
     """A removal step of one owned resource."""
-    return Step(action, owned.name or owned.id, {"id": owned.id, **owned.detail}, run)
-
-
-def _fip_step(conn: Connection, fip: Owned) -> Step:
-    return _owned_step(
-        "release floating ip",
-        fip,
-        lambda _s: networking.delete_floating_ip(conn, fip.id),
-    )
-
-
-def _server_step(conn: Connection, server: Owned) -> Step:
-    return _owned_step(
-        "delete server",
-        server,
-        lambda _s: servers.delete_server(conn, server.id, SERVER_DELETE_WAIT),
-    )
-
-
-def _volume_step(conn: Connection, volume: Owned) -> Step:
-    return _owned_step(
-        "delete volume",
-        volume,
-        lambda _s: volumes.delete_volume(conn, volume.id, SERVER_DELETE_WAIT),
-    )
-
-
-def _router_step(conn: Connection, router: Owned) -> Step:
-    return _owned_step(
-        "delete router (interfaces, gateway)",
-        router,
-        lambda _s: networking.delete_router(conn, router.id),
-    )
-
-
-def _port_step(conn: Connection, port: Owned) -> Step:
-    return _owned_step(
-        "delete port", port, lambda _s: networking.delete_port(conn, port.id)
-    )
-
-
-def _network_step(conn: Connection, network: Owned) -> Step:
-    return _owned_step(
-        "delete network (and its subnets)",
-        network,
-        lambda _s: networking.delete_network(conn, network.id),
-    )
-
-
-def _group_step(conn: Connection, group: Owned) -> Step:
-    return _owned_step(
-        "delete security group",
-        group,
-        lambda _s: networking.delete_security_group(conn, group.id),
-    )
-
-
-def _rbac_step(conn: Connection, policy: Owned) -> Step:
-    return _owned_step(
-        "delete rbac policy",
-        policy,
-        lambda _s: networking.delete_rbac_policy(conn, policy.id),
+    return Step(
+        action,
+        owned.name or owned.id,
+        {"id": owned.id, **owned.detail},
+        lambda _s: remove(conn, owned.id),
     )
