@@ -244,14 +244,15 @@ def ensure_downtime(
     comment: str | None,
     dry_run: bool,
     all_services: bool = True,
+    parameter: str = "hypervisor",
 ) -> dict[str, Any]:
     """Make sure the host has one downtime with ``key`` over ``window``:
     ``created``, ``updated`` (another window: the old one is removed after the new
     one is scheduled), ``unchanged``, or ``planned`` in a dry run. A host Icinga
-    does not know is an error naming ``hypervisor``."""
+    does not know is an error naming ``parameter`` (the action's host parameter)."""
     if not client.host_exists(host_name):
         raise InputError(
-            "hypervisor",
+            parameter,
             f"Icinga ({client.account.name}) has no host {host_name!r}",
         )
     found = find_downtimes(client, key, host_name)
@@ -347,10 +348,8 @@ def downtime_schedule(
     window = parse_window(start, end)
     try:
         result = ensure_downtime(
-            icinga, key, host_name, window, comment, dry_run, not host_only
+            icinga, key, host_name, window, comment, dry_run, not host_only, "host"
         )
-    except InputError as exc:
-        raise InputError("host", str(exc).split(": ", 1)[-1]) from None
     except IcingaError as exc:
         return Failure(exc.failure().as_result())
     return {"dry_run": dry_run, "account": icinga.account.name, **result}
