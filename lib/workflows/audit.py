@@ -1001,13 +1001,9 @@ def all_audits(
     hours = _older_than_hours(stuck_hours, "stuck_hours")
     watched = _ports(ports)
     output = _output_type(output_type)
-    mail = _mail_setup(pack_config, to_addresses, as_html, send_email, campaign_id)
-    no_mail_account = mail is not None and smtp_account is None
-    if no_mail_account and send_email:
-        raise ConfigError(
-            "parameter 'smtp_account' is empty and the pack config has no "
-            "'default_smtp_account': name the SMTP account the report is sent through"
-        )
+    mail, no_mail_account = _report_mail(
+        pack_config, smtp_account, to_addresses, as_html, send_email, campaign_id
+    )
     listings = _prepare(conn, all_projects, from_projects)
     results, errors = run_all_audits(
         listings,
@@ -1041,10 +1037,7 @@ def all_audits(
         result["output"] = _render_all(results, errors, output, summary)
     failed = bool(errors)
     if no_mail_account:
-        result["mail"] = {
-            "skipped": "no SMTP account: set smtp_account (or the pack config's "
-            "default_smtp_account) to plan and send the report mail"
-        }
+        result["mail"] = _mail_skipped()
     elif mail is not None:
         outcome = _mail(mail, results, errors, summary, smtp_account, store)
         if isinstance(outcome, Failure):
@@ -1121,6 +1114,34 @@ def _mail_setup(
         pack_config=pack_config,
     )
     return _MailSetup(to, options)
+
+
+def _report_mail(
+    pack_config: dict[str, Any] | None,
+    smtp_account: Any,
+    to_addresses: list[str] | None,
+    as_html: bool,
+    send_email: bool,
+    campaign_id: str | None,
+) -> tuple[_MailSetup | None, bool]:
+    """The report mail's setup (``_mail_setup``) and whether it has no SMTP account
+    to go through, which a real send (``send_email``) refuses."""
+    mail = _mail_setup(pack_config, to_addresses, as_html, send_email, campaign_id)
+    no_mail_account = mail is not None and smtp_account is None
+    if no_mail_account and send_email:
+        raise ConfigError(
+            "parameter 'smtp_account' is empty and the pack config has no "
+            "'default_smtp_account': name the SMTP account the report is sent through"
+        )
+    return mail, no_mail_account
+
+
+def _mail_skipped() -> dict[str, str]:
+    """The ``mail`` entry of a report that has a recipient but no SMTP account."""
+    return {
+        "skipped": "no SMTP account: set smtp_account (or the pack config's "
+        "default_smtp_account) to plan and send the report mail"
+    }
 
 
 def _mail(

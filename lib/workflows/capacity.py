@@ -44,8 +44,8 @@ from openstack.connection import Connection
 from openstack_api import placement
 from openstack_api.compute_services import compute_services
 from openstack_query import FetchError, render
-from pack_common import ConfigError, Failure, InputError
-from workflows.audit import _mail_setup
+from pack_common import Failure, InputError
+from workflows.audit import _mail_skipped, _report_mail
 
 LOG = logging.getLogger(__name__)
 
@@ -264,13 +264,9 @@ def report(
     default) returns the rendered mail's plan. The execution fails when the mail
     failed."""
     output, wanted = _check(output_type, flavors)
-    mail = _mail_setup(pack_config, to_addresses, as_html, send_email, campaign_id)
-    no_mail_account = mail is not None and smtp_account is None
-    if no_mail_account and send_email:
-        raise ConfigError(
-            "parameter 'smtp_account' is empty and the pack config has no "
-            "'default_smtp_account': name the SMTP account the report is sent through"
-        )
+    mail, no_mail_account = _report_mail(
+        pack_config, smtp_account, to_addresses, as_html, send_email, campaign_id
+    )
     data = gather(conn, wanted)
     hosts = data["hosts"]
     data["summary"] = (
@@ -287,10 +283,7 @@ def report(
     elif output == "to_json":
         result["output"] = render.to_json(data)
     if no_mail_account:
-        result["mail"] = {
-            "skipped": "no SMTP account: set smtp_account (or the pack config's "
-            "default_smtp_account) to plan and send the report mail"
-        }
+        result["mail"] = _mail_skipped()
     elif mail is not None:
         outcome = _mail(mail, data, smtp_account, store)
         if isinstance(outcome, Failure):
