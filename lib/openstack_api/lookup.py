@@ -8,23 +8,41 @@ resources is an error listing the candidates, so an action never acts on a guess
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from pack_common import InputError
+from openstack_api.errors import AmbiguousName, NameLookupError, UnknownName
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One resource a name matched, as shown in an ambiguity error."""
+def find_unique(
+    identifier: str,
+    kind: str,
+    get_by_id: Callable[[str], Any | None],
+    list_by_name: Callable[[str], Iterable[Any]],
+    describe: Callable[[Any], str] = lambda _resource: "",
+) -> Any:
+    """The single ``kind`` ``identifier`` names (an id first, then a name).
 
-    id: str
-    name: str
-    detail: str = ""
-
-    def __str__(self) -> str:
-        suffix = f" ({self.detail})" if self.detail else ""
-        return f"{self.name} [{self.id}]{suffix}"
+    ``get_by_id`` returns the object or None (it must swallow not-found);
+    ``list_by_name`` lists objects filtered by name (re-checked here, since some
+    APIs treat the filter as a pattern). Raises ``UnknownName`` or
+    ``AmbiguousName`` (with the candidates), which the caller turns into the error
+    naming where the name came from (``for_parameter`` or ``for_config``)."""
+    if not isinstance(identifier, str) or not identifier.strip():
+        raise UnknownName(kind, "")
+    identifier = identifier.strip()
+    found = get_by_id(identifier)
+    if found is not None:
+        return found
+    matches = [r for r in list_by_name(identifier) if r.name == identifier]
+    if not matches:
+        raise UnknownName(kind, identifier)
+    if len(matches) > 1:
+        candidates = []
+        for r in sorted(matches, key=lambda r: r.id):
+            detail = describe(r)
+            candidates.append(f"{r.name} [{r.id}]" + (f" ({detail})" if detail else ""))
+        raise AmbiguousName(kind, identifier, candidates)
+    return matches[0]
 
 
 def find_one(
@@ -35,32 +53,12 @@ def find_one(
     list_by_name: Callable[[str], Iterable[Any]],
     describe: Callable[[Any], str] = lambda _resource: "",
 ) -> Any:
-    """The single resource ``identifier`` names (an id first, then a name).
-
-    ``get_by_id`` returns the resource or None (it must swallow not-found);
-    ``list_by_name`` lists resources filtered by name (re-checked here, since some
-    APIs treat the name filter as a pattern). Raises ``InputError`` naming
-    ``parameter`` when nothing or more than one resource matches.
-    """
-    if not isinstance(identifier, str) or not identifier.strip():
-        raise InputError(parameter, f"a {kind} name or id is required")
-    identifier = identifier.strip()
-    found = get_by_id(identifier)
-    if found is not None:
-        return found
-    matches = [r for r in list_by_name(identifier) if r.name == identifier]
-    if not matches:
-        raise InputError(parameter, f"no {kind} with name or id {identifier!r}")
-    if len(matches) > 1:
-        listed = "; ".join(
-            str(Candidate(r.id, r.name, describe(r)))
-            for r in sorted(matches, key=lambda r: r.id)
-        )
-        raise InputError(
-            parameter,
-            f"{len(matches)} {kind}s are named {identifier!r}, use an id: {listed}",
-        )
-    return matches[0]
+    """``find_unique`` for an action parameter: nothing or more than one match is
+    an ``InputError`` naming ``parameter``."""
+    try:
+        return find_unique(identifier, kind, get_by_id, list_by_name, describe)
+    except NameLookupError as error:
+        raise error.for_parameter(parameter) from None
 
 
 def not_found_as_none(fetch: Callable[[str], Any]) -> Callable[[str], Any | None]:

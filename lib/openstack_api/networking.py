@@ -25,8 +25,7 @@ from openstack import exceptions
 from openstack.connection import Connection
 
 from openstack_api.errors import NameLookupError
-from openstack_api.lookup import not_found_as_none
-from openstack_api.named import find_unique
+from openstack_api.lookup import find_unique, not_found_as_none
 from openstack_api.reconcile import create_or_find, describe, refused
 from pack_common import ConfigError, InputError
 

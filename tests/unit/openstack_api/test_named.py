@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from openstack_api.errors import AmbiguousName, NameLookupError, UnknownName
-from openstack_api.named import find_unique
+from openstack_api.lookup import find_unique
 from pack_common import ConfigError, InputError
 
 ITEMS = [
