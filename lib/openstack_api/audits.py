@@ -31,7 +31,7 @@ from openstack.network.v2.port import Port
 from openstack.network.v2.security_group import SecurityGroup
 
 from openstack_query import FetchError
-from openstack_query.bodies import BodyView, list_bodies
+from openstack_query.bodies import BodyView, api_body, list_bodies
 
 #: Page size asked of paginated listings.
 PAGE_SIZE = 1000
@@ -97,19 +97,24 @@ class FloatingIp(_Record):
     updated_at: str | None
 
 
+def _floating_ip(b: dict[str, Any]) -> FloatingIp:
+    """The record of one API body (a listing's or a re-read's)."""
+    return FloatingIp(
+        id=b["id"],
+        address=b.get("floating_ip_address") or "",
+        project_id=_owner(b) or "",
+        port_id=b.get("port_id") or None,
+        status=b.get("status") or "",
+        network_id=b.get("floating_network_id") or "",
+        created_at=b.get("created_at"),
+        updated_at=b.get("updated_at"),
+    )
+
+
 def floating_ips(conn: Any, project_ids: tuple[str, ...] | None) -> list[FloatingIp]:
     """Every floating IP in scope, from one Neutron listing."""
     return [
-        FloatingIp(
-            id=b["id"],
-            address=b.get("floating_ip_address") or "",
-            project_id=_owner(b) or "",
-            port_id=b.get("port_id") or None,
-            status=b.get("status") or "",
-            network_id=b.get("floating_network_id") or "",
-            created_at=b.get("created_at"),
-            updated_at=b.get("updated_at"),
-        )
+        _floating_ip(b)
         for b in _network_bodies(conn, FloatingIP, project_ids, "floating IPs")
     ]
 
@@ -130,27 +135,29 @@ class PortInfo(_Record):
     updated_at: str | None
 
 
+def _port_info(b: dict[str, Any]) -> PortInfo:
+    """The record of one API body (a listing's or a re-read's)."""
+    return PortInfo(
+        id=b["id"],
+        name=b.get("name") or "",
+        project_id=_owner(b) or "",
+        network_id=b.get("network_id") or "",
+        status=b.get("status") or "",
+        device_id=b.get("device_id") or "",
+        device_owner=b.get("device_owner") or "",
+        fixed_ips=tuple(
+            str(ip.get("ip_address"))
+            for ip in b.get("fixed_ips") or []
+            if isinstance(ip, dict) and ip.get("ip_address")
+        ),
+        created_at=b.get("created_at"),
+        updated_at=b.get("updated_at"),
+    )
+
+
 def ports(conn: Any, project_ids: tuple[str, ...] | None) -> list[PortInfo]:
     """Every port in scope, from one Neutron listing."""
-    return [
-        PortInfo(
-            id=b["id"],
-            name=b.get("name") or "",
-            project_id=_owner(b) or "",
-            network_id=b.get("network_id") or "",
-            status=b.get("status") or "",
-            device_id=b.get("device_id") or "",
-            device_owner=b.get("device_owner") or "",
-            fixed_ips=tuple(
-                str(ip.get("ip_address"))
-                for ip in b.get("fixed_ips") or []
-                if isinstance(ip, dict) and ip.get("ip_address")
-            ),
-            created_at=b.get("created_at"),
-            updated_at=b.get("updated_at"),
-        )
-        for b in _network_bodies(conn, Port, project_ids, "ports")
-    ]
+    return [_port_info(b) for b in _network_bodies(conn, Port, project_ids, "ports")]
 
 
 @dataclass(frozen=True)
@@ -425,16 +432,7 @@ def floating_ip_now(conn: Any, floating_ip_id: str) -> FloatingIp | None:
         f = conn.network.get_ip(floating_ip_id)
     except sdk_exceptions.NotFoundException:
         return None
-    return FloatingIp(
-        id=f.id,
-        address=f.floating_ip_address or "",
-        project_id=f.project_id or "",
-        port_id=f.port_id or None,
-        status=f.status or "",
-        network_id=f.floating_network_id or "",
-        created_at=f.created_at,
-        updated_at=f.updated_at,
-    )
+    return _floating_ip(api_body(f))
 
 
 def port_now(conn: Any, port_id: str) -> PortInfo | None:
@@ -443,15 +441,4 @@ def port_now(conn: Any, port_id: str) -> PortInfo | None:
         p = conn.network.get_port(port_id)
     except sdk_exceptions.NotFoundException:
         return None
-    return PortInfo(
-        id=p.id,
-        name=p.name or "",
-        project_id=p.project_id or "",
-        network_id=p.network_id or "",
-        status=p.status or "",
-        device_id=p.device_id or "",
-        device_owner=p.device_owner or "",
-        fixed_ips=tuple(ip.get("ip_address", "") for ip in p.fixed_ips or []),
-        created_at=p.created_at,
-        updated_at=p.updated_at,
-    )
+    return _port_info(api_body(p))
