@@ -37,12 +37,13 @@ from pack_common import Failure, InputError, KeyValueStore
 from workflows import email_campaigns, monitoring
 from workflows import hypervisor as hypervisor_wf
 
-DONE, UNCHANGED, PLANNED, FAILED, NOT_RUN = (
+DONE, UNCHANGED, PLANNED, FAILED, NOT_RUN, CHECKED = (
     "done",
     "unchanged",
     "planned",
     "failed",
     "not run",
+    "checked",  # a read-only step (the preflight): it ran, in a dry run too
 )
 
 
@@ -116,7 +117,7 @@ class Runbook:
     def report(self, summary_prefix: str, base: dict[str, Any]) -> dict[str, Any]:
         """The run's result: every step, the done/failed/not-run names, a summary."""
         rows = [r.as_dict() for r in self.results]
-        done = [r.name for r in self.results if r.outcome in (DONE, UNCHANGED)]
+        done = [r.name for r in self.results if r.outcome in (DONE, UNCHANGED, CHECKED)]
         not_run = [r.name for r in self.results if r.outcome == NOT_RUN]
         failed = self.failed
         result = {
@@ -137,15 +138,22 @@ class Runbook:
         else:
             changed = [r.name for r in self.results if r.outcome == DONE]
             planned = [r.name for r in self.results if r.outcome == PLANNED]
+            checked = [r.name for r in self.results if r.outcome == CHECKED]
+            prefix = (
+                f"{summary_prefix}: checked {', '.join(checked)}; "
+                if checked
+                else f"{summary_prefix}: "
+            )
             if self.dry_run:
                 result["summary"] = (
-                    f"{summary_prefix}: dry run, would run "
+                    f"{prefix}dry run, would run "
                     f"{', '.join(planned) or 'nothing (all done already)'}"
                 )
             else:
+                same = [n for n in done if n not in changed and n not in checked]
                 result["summary"] = (
-                    f"{summary_prefix}: changed {', '.join(changed) or 'nothing'}; "
-                    f"unchanged {', '.join(n for n in done if n not in changed) or 'none'}"
+                    f"{prefix}changed {', '.join(changed) or 'nothing'}; "
+                    f"unchanged {', '.join(same) or 'none'}"
                 )
         return result
 
@@ -159,6 +167,8 @@ def _outcome(detail: Any, dry_run: bool) -> str:
     if not isinstance(detail, dict):
         return PLANNED if dry_run else DONE
     outcome = detail.get("outcome")
+    if outcome == CHECKED:
+        return CHECKED
     if outcome == monitoring.UNCHANGED:
         return UNCHANGED
     if outcome == monitoring.PLANNED:
@@ -206,6 +216,7 @@ def _preflight(
             "version": (status.get("versionInfo") or {}).get("version"),
         },
         "icinga": {"account": icinga.account.name, "host": icinga_host},
+        "outcome": CHECKED,
     }
 
 

@@ -241,7 +241,7 @@ def test_maintenance_start_and_finish_on_the_scratch_host(
     assert ok, plan
     outcomes = {s["step"]: s["outcome"] for s in plan["steps"]}
     assert outcomes == {
-        "preflight": "planned",
+        "preflight": "checked",
         "notify_users": "planned",
         "silence": "planned",
         "downtime": "planned",
@@ -286,7 +286,7 @@ def test_maintenance_start_and_finish_on_the_scratch_host(
         assert ok, again
         assert {s["step"]: s["outcome"] for s in again["steps"]} == {
             **{name: "unchanged" for name in outcomes},
-            "preflight": "done",
+            "preflight": "checked",
         }, again
         assert len(smtp.messages) == mails and len(live_keyed(alertmanager, key)) == 1
         assert len(keyed_downtimes(icinga, key)) == 2
