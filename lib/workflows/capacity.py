@@ -38,12 +38,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from openstack import exceptions as sdk_exceptions
 from openstack.connection import Connection
 
-from openstack_api import placement
+from openstack_api import compute_bodies, placement
 from openstack_api.compute_services import compute_services
-from openstack_query import FetchError, render
+from openstack_query import render
 from pack_common import Failure, InputError
 from workflows.audit import _mail_skipped, _report_mail
 
@@ -175,18 +174,9 @@ def _check(output_type: Any, flavors: Any) -> tuple[str, list[str] | None]:
     return str(output_type), [str(f).strip() for f in flavors if str(f).strip()]
 
 
-def _listing(conn: Any, path: str, key: str, microversion: str) -> list[dict[str, Any]]:
-    try:
-        response = conn.compute.get(path, microversion=microversion)
-        sdk_exceptions.raise_from_response(response)
-    except sdk_exceptions.SDKException as exc:
-        raise FetchError(f"listing {key} failed: {exc}") from exc
-    return list(response.json().get(key) or [])
-
-
 def gather(conn: Any, flavor_names: list[str] | None) -> dict[str, Any]:
     """Read the cloud and compute the report's data (see the module doc)."""
-    flavors = _listing(conn, "/flavors/detail?is_public=None", "flavors", "2.61")
+    flavors = compute_bodies.flavors(conn)
     if flavor_names is not None:
         known = {f.get("name"): f for f in flavors} | {f.get("id"): f for f in flavors}
         missing = [n for n in flavor_names if n not in known]
@@ -195,7 +185,7 @@ def gather(conn: Any, flavor_names: list[str] | None) -> dict[str, Any]:
         flavors = [known[n] for n in dict.fromkeys(flavor_names)]
     needs = [flavor_need(f) for f in flavors]
     names = [n.name for n in needs]
-    hypervisors = _listing(conn, "/os-hypervisors/detail", "hypervisors", "2.53")
+    hypervisors = compute_bodies.hypervisors(conn)
     host_of = {
         str(h.get("hypervisor_hostname")): str(
             (h.get("service") or {}).get("host") or ""
@@ -203,7 +193,7 @@ def gather(conn: Any, flavor_names: list[str] | None) -> dict[str, Any]:
         for h in hypervisors
     }
     services = compute_services(conn)
-    aggregates = _listing(conn, "/os-aggregates", "aggregates", "2.41")
+    aggregates = compute_bodies.aggregates(conn)
     hosts: list[HostCapacity] = []
     for provider in placement.providers(conn):
         if provider.root_uuid not in (None, provider.uuid):

@@ -32,6 +32,7 @@ from openstack_api import identity, named, networking, projects, reconcile
 from openstack_api import quotas as quota_api
 from openstack_api.errors import NameLookupError
 from pack_common import ConfigError, InputError
+from workflows import validation
 from workflows.project_settings import NETWORKS_KEY, ROLES_KEY, ProjectSettings
 from workflows.project_steps import State, Step
 from workflows.quota import validate_request
@@ -111,8 +112,12 @@ def check_offline(request: ProjectRequest, settings: ProjectSettings) -> Project
         request.quotas.setdefault("network", {}).setdefault(
             "floatingip", request.floating_ips
         )
-    request.admins = _check_list(request.admins, "admins")
-    request.members = _check_list(request.members, "members")
+    request.admins = validation.name_list(
+        "admins", request.admins, required=False, what="user name or id"
+    )
+    request.members = validation.name_list(
+        "members", request.members, required=False, what="user name or id"
+    )
     return request
 
 
@@ -139,17 +144,6 @@ def _check_dns(servers: list[str]) -> list[str]:
         except ValueError as error:
             message = f"{server!r} is not an IP address"
             raise InputError("dns_nameservers", message) from error
-    return result
-
-
-def _check_list(values: list[str] | None, parameter: str) -> list[str]:
-    """A list of non-empty strings, duplicates removed."""
-    result: list[str] = []
-    for value in values or []:
-        if not isinstance(value, str) or not value.strip():
-            raise InputError(parameter, f"{value!r} is not a user name or id")
-        if value.strip() not in result:
-            result.append(value.strip())
     return result
 
 
