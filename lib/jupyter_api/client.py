@@ -276,12 +276,22 @@ class JupyterHubClient(HTTPClient):
             return StartResult.STARTED
         if response.status_code == 202:
             return StartResult.PENDING
-        message = hub_message(response)
-        if "already running" in message:
+        # The hub refuses (400) a server that runs or is still spawning; its reply
+        # is prose, so ask the hub for the user's server state instead of reading it.
+        user = self.get_user(name)
+        state = user.server if user else None
+        if state is ServerState.RUNNING:
             return StartResult.ALREADY_RUNNING
+        if state is ServerState.STARTING:
+            return StartResult.PENDING
         path = f"{_user_path(name)}/server"
         raise JupyterHubError(
-            self.env.name, f"POST {path}", 400, message, name, self.env.api_url + path
+            self.env.name,
+            f"POST {path}",
+            400,
+            hub_message(response),
+            name,
+            self.env.api_url + path,
         )
 
     def stop_server(self, name: str) -> ServerState:

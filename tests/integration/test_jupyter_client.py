@@ -148,6 +148,25 @@ def test_start_stop_and_delete_with_a_running_server(
     assert client.delete_user(prefix) is False
 
 
+def test_starting_a_server_still_spawning_is_pending_not_an_error(
+    client: JupyterHubClient, jupyterhub: RunningHub, prefix: str
+) -> None:
+    """A second start while the first spawn is pending is PENDING too (the hub
+    answers 202 again), never an error; a start once it runs is ALREADY_RUNNING
+    (the hub's 400, classified from the user's server state)."""
+    name = f"{jupyterhub.slow_prefix}{prefix}"
+    client.create_users([name])
+    try:
+        assert client.start_server(name) is StartResult.PENDING
+        assert client.start_server(name) is StartResult.PENDING
+    finally:
+        jupyterhub.release(name)
+    assert client.wait_for_servers([name], timeout=60) == {name: ServerState.RUNNING}
+    assert client.start_server(name) is StartResult.ALREADY_RUNNING
+    client.stop_server(name)
+    client.delete_user(name)
+
+
 def test_last_activity_null_and_set_through_the_api(
     client: JupyterHubClient, prefix: str
 ) -> None:
