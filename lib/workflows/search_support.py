@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from openstack.compute.v2.flavor import Flavor
 from openstack.connection import Connection
-from openstack.identity.v3.domain import Domain
-from openstack.identity.v3.project import Project
-from openstack.identity.v3.user import User
-from openstack.image.v2.image import Image
 
+from openstack_api import named
 from openstack_query import PropKind, Query, QueryError, resolve_type
-from openstack_query.bodies import list_bodies, quiet_sdk_construction
+from openstack_query.bodies import quiet_sdk_construction
 from pack_common import InputError
 from workflows import validation
 
@@ -124,21 +120,6 @@ _ID_SHAPE = re.compile(
 _KNOWN_SHOWN = 20
 
 
-def _references(conn: Connection, kind: str) -> Iterable[Any]:
-    """Every resource of ``kind`` the account can see (each has ``id``, ``name``)."""
-    if kind == "domain":
-        return list_bodies(conn.identity, Domain)
-    if kind == "project":
-        return list_bodies(conn.identity, Project)
-    if kind == "user":
-        return list_bodies(conn.identity, User)
-    if kind == "flavor":  # public and private ones
-        return list_bodies(
-            conn.compute, Flavor, base_path="/flavors/detail", is_public="None"
-        )
-    return list_bodies(conn.image, Image)
-
-
 def resolve_references(
     conn: Connection, type_name: str, prop: str, values: list[str]
 ) -> list[str]:
@@ -154,10 +135,7 @@ def resolve_references(
     kinds = REFERENCES.get((type_name, prop))
     if not kinds or all(_ID_SHAPE.match(v) for v in values):
         return values
-    known = {
-        kind: [(str(r.id), str(r.name)) for r in _references(conn, kind)]
-        for kind in kinds
-    }
+    known = {kind: named.ids_and_names(conn, kind) for kind in kinds}
     ids = {rid for found in known.values() for rid, _ in found}
     what = " or ".join(kinds)
     resolved: list[str] = []
