@@ -15,7 +15,7 @@ from typing import Any
 
 from openstack.connection import Connection
 
-from openstack_api import named
+from openstack_api.named import ids_and_names
 from openstack_query import PropKind, Query, QueryError, resolve_type
 from openstack_query.bodies import quiet_sdk_construction
 from pack_common import InputError
@@ -135,7 +135,7 @@ def resolve_references(
     kinds = REFERENCES.get((type_name, prop))
     if not kinds or all(_ID_SHAPE.match(v) for v in values):
         return values
-    known = {kind: named.ids_and_names(conn, kind) for kind in kinds}
+    known = {kind: ids_and_names(conn, kind) for kind in kinds}
     ids = {rid for found in known.values() for rid, _ in found}
     what = " or ".join(kinds)
     resolved: list[str] = []
