@@ -265,8 +265,20 @@ class HTTPClient:
     """The base of the pack's REST clients: one ``requests`` session (close it, or use
     ``with``) and ``send``, the one request loop they all go through."""
 
-    def __init__(self, session: requests.Session) -> None:
+    def __init__(
+        self,
+        session: requests.Session,
+        verify: bool | str,
+        headers: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+    ) -> None:
+        """``verify`` (True, False or a CA bundle path) applies to every request;
+        ``headers`` and basic ``auth`` are set on the session."""
         self._session = session
+        self.verify = verify
+        self._session.headers.update(headers or {})
+        if auth is not None:
+            self._session.auth = auth
 
     def __enter__(self) -> Self:
         return self
@@ -284,14 +296,13 @@ class HTTPClient:
         url: str,
         *,
         timeout: float,
-        verify: bool | str,
         idempotent: bool,
         no_answer: Callable[[requests.RequestException], Exception],
         **kwargs: Any,
     ) -> requests.Response:
-        """Send ``method url`` with ``timeout`` and TLS ``verify`` (given per request:
-        a session's ``verify`` loses to ``REQUESTS_CA_BUNDLE``) and return the answer,
-        whatever its status.
+        """Send ``method url`` with ``timeout`` and the client's TLS ``verify`` (given
+        per request: a session's ``verify`` loses to ``REQUESTS_CA_BUNDLE``) and return
+        the answer, whatever its status.
 
         An ``idempotent`` request whose connection failed before any answer is sent
         once more; never one that timed out (the service may still be doing it) or
@@ -304,7 +315,7 @@ class HTTPClient:
         while True:
             try:
                 return self._session.request(
-                    method, url, timeout=timeout, verify=verify, **kwargs
+                    method, url, timeout=timeout, verify=self.verify, **kwargs
                 )
             except requests.RequestException as exc:
                 if attempt < attempts and _connection_failed(exc):

@@ -44,14 +44,16 @@ class AlertmanagerClient(HTTPClient):
     def __init__(
         self, account: AlertmanagerAccount, session: requests.Session | None = None
     ) -> None:
-        super().__init__(session or requests.Session())
-        self.account = account
-        self._session.verify = account.tls_verify
-        self._session.headers["Accept"] = "application/json"
+        headers = {"Accept": "application/json"}
         if account.token:
-            self._session.headers["Authorization"] = f"Bearer {account.token}"
-        elif account.username:
-            self._session.auth = (account.username, account.password or "")
+            headers["Authorization"] = f"Bearer {account.token}"
+        basic = None
+        if not account.token and account.username:
+            basic = (account.username, account.password or "")
+        super().__init__(
+            session or requests.Session(), account.tls_verify, headers, basic
+        )
+        self.account = account
 
     def request(
         self, method: str, path: str, expected: tuple[int, ...] = (200,), **kw: Any
@@ -64,7 +66,6 @@ class AlertmanagerClient(HTTPClient):
             method,
             url,
             timeout=self.account.timeout,
-            verify=self.account.tls_verify,
             idempotent=method in IDEMPOTENT_METHODS,
             no_answer=lambda exc: AlertmanagerError(
                 self.account.name, call, None, str(exc), url

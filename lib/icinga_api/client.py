@@ -45,11 +45,13 @@ class IcingaClient(HTTPClient):
     def __init__(
         self, account: IcingaAccount, session: requests.Session | None = None
     ) -> None:
-        super().__init__(session or requests.Session())
+        super().__init__(
+            session or requests.Session(),
+            account.tls_verify,
+            {"Accept": "application/json"},
+            (account.username, account.password),
+        )
         self.account = account
-        self._session.verify = account.tls_verify
-        self._session.auth = (account.username, account.password)
-        self._session.headers["Accept"] = "application/json"
 
     def request(
         self,
@@ -68,7 +70,6 @@ class IcingaClient(HTTPClient):
             "POST" if query else method,
             url,
             timeout=self.account.timeout,
-            verify=self.account.tls_verify,
             # only reads: Icinga's PUT creates (a second one fails), actions are POSTs
             idempotent=query or method == "GET",
             no_answer=lambda exc: IcingaError(

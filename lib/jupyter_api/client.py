@@ -125,10 +125,8 @@ class JupyterHubClient(HTTPClient):
             adapter = HTTPAdapter(pool_connections=1, pool_maxsize=MAX_WORKERS)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
-        super().__init__(session)
+        super().__init__(session, env.verify, {"Authorization": f"token {env.token}"})
         self.env = env
-        self._session.headers["Authorization"] = f"token {env.token}"
-        self._session.verify = env.verify
         #: The deadline every request is clipped to (``bounded_by``), if any.
         self.deadline: Deadline | None = None
 
@@ -182,7 +180,6 @@ class JupyterHubClient(HTTPClient):
             method,
             url,
             timeout=timeout,
-            verify=self.env.verify,
             # never retried: a batch's re-run finishes what is left, and a retry
             # would spend the batch's deadline on one user
             idempotent=False,
