@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,29 +63,13 @@ class ProjectRequest:
     members: list[str] = field(default_factory=list)
 
 
-#: Unicode categories refused in names: controls (C0, DEL, C1: newline, tab, escape...),
-#: line and paragraph separators. Keystone and Neutron store them, but they break
-#: logs, CSV, shells and terminals that later show the name.
-_BAD_NAME_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
-#: Bidirectional overrides and isolates, which make a name display as another.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: Keystone's limit on a project name.
+MAX_NAME_LENGTH = 64
 
 
 def check_name(value: str | None, parameter: str = "name") -> str:
-    """The project name, stripped of surrounding spaces: 1 to 64 characters with no
-    control character (checked before stripping: a trailing newline is refused)."""
-    raw = value or ""
-    for char in raw:
-        if unicodedata.category(char) in _BAD_NAME_CATEGORIES or char in _BIDI_CONTROLS:
-            raise InputError(
-                parameter,
-                f"{raw!r} contains the control character U+{ord(char):04X}: names "
-                "may not contain control characters (newline, tab, escape, DEL...)",
-            )
-    name = raw.strip()
-    if not name or len(name) > 64:
-        raise InputError(parameter, "a project name of 1 to 64 characters is required")
-    return name
+    """The project name (see ``validation.new_name``)."""
+    return validation.new_name(parameter, value, "project", MAX_NAME_LENGTH)
 
 
 def check_offline(request: ProjectRequest, settings: ProjectSettings) -> ProjectRequest:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-import unicodedata
 from typing import Any
 
 from openstack.connection import Connection
@@ -48,35 +47,13 @@ def show(conn: Connection, server: str) -> dict[str, Any]:
     return {**found.as_dict(), "migrations": history}
 
 
-#: Unicode categories refused in server names: controls (newline, tab, escape, DEL,
-#: C1), line and paragraph separators. Nova stores them, but they break logs, CSV,
-#: shells and terminals that later show the name.
-_BAD_NAME_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
-#: Bidirectional overrides and isolates, which make a name display as another.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 #: Nova's limit on a server name.
 MAX_NAME_LENGTH = 255
 
 
 def check_server_name(value: Any, parameter: str = "name") -> str:
-    """A new server's name, stripped of surrounding spaces: 1 to 255 characters
-    and no control character (checked before stripping, so a trailing newline is
-    refused too)."""
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(parameter, "a server name is required")
-    for char in value:
-        if unicodedata.category(char) in _BAD_NAME_CATEGORIES or char in _BIDI_CONTROLS:
-            raise InputError(
-                parameter,
-                f"{value!r} contains the control character U+{ord(char):04X}: names "
-                "may not contain control characters (newline, tab, escape, DEL...)",
-            )
-    name = value.strip()
-    if len(name) > MAX_NAME_LENGTH:
-        raise InputError(
-            parameter, f"{len(name)} characters: Nova allows {MAX_NAME_LENGTH}"
-        )
-    return name
+    """A new server's name (see ``validation.new_name``)."""
+    return validation.new_name(parameter, value, "server", MAX_NAME_LENGTH)
 
 
 def create(

@@ -1,5 +1,6 @@
 """Workflow parameter validation: the one place that says what a whole number, a
-finite number or a list of names is, and what range each kind of number may take.
+finite number, a list of names or a new resource's name is, and what range each kind
+of number may take.
 
 Every numeric action parameter goes through ``whole_number`` or ``finite_number``,
 and every list-of-names parameter through ``name_list``, so bad input gets one kind
@@ -25,6 +26,7 @@ direct calls.
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Any
 
 from pack_common import InputError
@@ -201,3 +203,34 @@ def name_list(
     if required and not cleaned:
         raise InputError(name, f"give at least one {what}")
     return list(cleaned)
+
+
+#: Unicode categories refused in a new resource's name: controls (C0, DEL, C1:
+#: newline, tab, escape...), line and paragraph separators. Keystone, Nova and
+#: Neutron store them, but they break logs, CSV, shells and terminals that later
+#: show the name.
+_BAD_NAME_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+#: Bidirectional overrides and isolates, which make a name display as another.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def new_name(parameter: str, value: Any, what: str, max_length: int) -> str:
+    """The name of a ``what`` to create, stripped of surrounding spaces: 1 to
+    ``max_length`` characters with no control character (checked before stripping,
+    so a trailing newline is refused too)."""
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(parameter, f"a {what} name is required")
+    for char in value:
+        if unicodedata.category(char) in _BAD_NAME_CATEGORIES or char in _BIDI_CONTROLS:
+            raise InputError(
+                parameter,
+                f"{value!r} contains the control character U+{ord(char):04X}: names "
+                "may not contain control characters (newline, tab, escape, DEL...)",
+            )
+    name = value.strip()
+    if len(name) > max_length:
+        raise InputError(
+            parameter,
+            f"{len(name)} characters: a {what} name may have at most {max_length}",
+        )
+    return name
