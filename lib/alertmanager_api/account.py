@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pack_common import ConfigError, require_fields
+from pack_common import ConfigError, require_fields, validation
 
 CONFIG_KEY = "alertmanager_accounts"
 #: The ``createdBy`` of the silences the pack makes, unless the account says otherwise.
@@ -47,9 +47,12 @@ class AlertmanagerAccount:
         values["url"] = str(values["url"]).rstrip("/")
         if not values["url"].startswith(("http://", "https://")):
             raise _bad(name, "url", "must start with http:// or https://")
-        timeout = values.get("timeout", 30)
-        if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
-            raise _bad(name, "timeout", f"must be a positive integer, got {timeout!r}")
+        values["timeout"] = validation.config_whole_number(
+            f"pack config '{CONFIG_KEY}' entry {name!r}: 'timeout'",
+            values.get("timeout", 30),
+            1,
+            note="seconds",
+        )
         if values.get("token") and (values.get("username") or values.get("password")):
             raise _bad(name, "token", "give either token or username/password")
         if bool(values.get("username")) != bool(values.get("password")):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pack_common import ConfigError, ServiceFailure, require_fields
+from pack_common import ConfigError, ServiceFailure, require_fields, validation
 
 CONFIG_KEY = "smtp_accounts"
 _REQUIRED = ("host", "from_address")
@@ -54,13 +54,13 @@ class SMTPAccount:
                 f"pack config '{CONFIG_KEY}' entry {name!r}: 'security' must be one "
                 f"of {allowed}, not {entry.get('security')!r}"
             ) from None
-        for key in ("port", "timeout"):
-            if key in values and (
-                not isinstance(values[key], int) or isinstance(values[key], bool)
-            ):
-                raise ConfigError(
-                    f"pack config '{CONFIG_KEY}' entry {name!r}: '{key}' must be an "
-                    f"integer, not {values[key]!r}"
+        for key, least, most in (("port", 1, 65535), ("timeout", 1, None)):
+            if key in values:
+                values[key] = validation.config_whole_number(
+                    f"pack config '{CONFIG_KEY}' entry {name!r}: '{key}'",
+                    values[key],
+                    least,
+                    most,
                 )
         return cls(**values)
 

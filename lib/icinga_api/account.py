@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pack_common import ConfigError, require_fields
+from pack_common import ConfigError, require_fields, validation
 
 CONFIG_KEY = "icinga_accounts"
 DEFAULT_AUTHOR = "openstack_ops"
@@ -44,9 +44,12 @@ class IcingaAccount:
             values["url"] = values["url"][: -len("/v1")]
         if not values["url"].startswith(("http://", "https://")):
             raise _bad(name, "url", "must start with https:// (or http://)")
-        timeout = values.get("timeout", 30)
-        if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
-            raise _bad(name, "timeout", f"must be a positive integer, got {timeout!r}")
+        values["timeout"] = validation.config_whole_number(
+            f"pack config '{CONFIG_KEY}' entry {name!r}: 'timeout'",
+            values.get("timeout", 30),
+            1,
+            note="seconds",
+        )
         if "{host}" not in str(values.get("host_name_template", "{host}")):
             raise _bad(name, "host_name_template", "must contain {host}")
         return cls(**values)

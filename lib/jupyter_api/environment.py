@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pack_common import ConfigError, require_fields
+from pack_common import require_fields, validation
 
 CONFIG_KEY = "jupyter_envs"
 _REQUIRED = ("url", "token")
@@ -39,13 +39,11 @@ class JupyterEnv:
         values = {k: v for k, v in entry.items() if k in known and v is not None}
         values["url"] = str(values["url"]).rstrip("/")
         for key in _POSITIVE_INTS:
-            value = values.get(key)
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or value < 1
-            ):
-                raise ConfigError(
-                    f"pack config '{CONFIG_KEY}' entry {values.get('name')!r}: "
-                    f"'{key}' must be a positive integer, got {value!r}"
+            if values.get(key) is not None:
+                values[key] = validation.config_whole_number(
+                    f"pack config '{CONFIG_KEY}' entry {values.get('name')!r}: '{key}'",
+                    values[key],
+                    1,
                 )
         return cls(**values)
 

@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Sequence
 from urllib.parse import unquote
 
-from pack_common import InputError
+from pack_common import InputError, validation
 
 #: Lower case (the hub lower-cases names itself, so "Alice" would come back as "alice"),
 #: digits and ``. _ @ -``, starting with a letter or digit.
@@ -158,10 +158,7 @@ def _range_names(
     if last_index is None:
         raise InputError("last_index", "is required when 'first_index' is given")
     for parameter, value in (("first_index", first_index), ("last_index", last_index)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InputError(parameter, f"must be an integer, got {value!r}")
-        if value < 0:
-            raise InputError(parameter, f"must be 0 or more, got {value}")
+        validation.whole_number(parameter, value, 0)
     if last_index < first_index:
         raise InputError(
             "last_index",

@@ -24,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from typing import TypeVar
 
-from pack_common import InputError
+from pack_common import InputError, validation
 
 #: Per-user calls in flight at once.
 DEFAULT_WORKERS = 8
@@ -70,14 +70,8 @@ class Deadline:
 
 def check_pace(workers: int, deadline: int) -> None:
     """``workers`` and ``deadline`` are sensible, else ``InputError`` naming them."""
-    if isinstance(workers, bool) or not isinstance(workers, int):
-        raise InputError("workers", f"must be an integer, got {workers!r}")
-    if not 1 <= workers <= MAX_WORKERS:
-        raise InputError(
-            "workers", f"must be between 1 and {MAX_WORKERS}, got {workers}"
-        )
-    if isinstance(deadline, bool) or not isinstance(deadline, int):
-        raise InputError("deadline", f"must be an integer, got {deadline!r}")
+    validation.whole_number("workers", workers, 1, MAX_WORKERS)
+    validation.whole_number("deadline", deadline)
     if not 1 <= deadline <= MAX_DEADLINE:
         raise InputError(
             "deadline",

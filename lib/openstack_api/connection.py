@@ -16,7 +16,13 @@ from openstack.config import OpenStackConfig
 from openstack.connection import Connection
 
 from openstack_query.connect import CONNECT_RETRIES, DEFAULT_TIMEOUT, open_connection
-from pack_common import ConfigError, entry_names, find_named_entry, require_fields
+from pack_common import (
+    ConfigError,
+    entry_names,
+    find_named_entry,
+    require_fields,
+    validation,
+)
 
 if TYPE_CHECKING:
     from openstack.identity.v3._proxy import Proxy as IdentityV3
@@ -79,13 +85,12 @@ class CloudAccount:
         require_fields(entry, CONFIG_KEY, _REQUIRED)
         known = set(cls.__dataclass_fields__)
         values = {k: v for k, v in entry.items() if k in known and v is not None}
-        timeout = values.get("timeout", DEFAULT_TIMEOUT)
-        if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
-            raise ConfigError(
-                f"pack config '{CONFIG_KEY}' entry {values.get('name')!r}: "
-                f"'timeout' must be an integer of at least 1 (seconds), "
-                f"got {timeout!r}"
-            )
+        values["timeout"] = validation.config_whole_number(
+            f"pack config '{CONFIG_KEY}' entry {values.get('name')!r}: 'timeout'",
+            values.get("timeout", DEFAULT_TIMEOUT),
+            1,
+            note="seconds",
+        )
         return cls(**values)
 
     def connect(self) -> Connection:

@@ -24,7 +24,7 @@ from openstack_api import servers as servers_api
 from openstack_api.compute_services import ComputeService
 from openstack_api.connection import image_v2
 from openstack_api.servers import ServerInfo
-from pack_common import ConfigError
+from pack_common import ConfigError, validation
 
 LOG = logging.getLogger(__name__)
 
@@ -65,24 +65,21 @@ class MigrationRules:
             )
         return cls(
             refused_extra_specs=tuple(specs),
-            max_vcpus=_config_int(section, "max_vcpus", 0, 0, "0 (no limit) or more"),
-            drain_concurrency=_config_int(
-                section, "drain_concurrency", 2, 1, "at least 1"
-            ),
+            max_vcpus=_config_int(section, "max_vcpus", 0, 0, "0 means no limit"),
+            drain_concurrency=_config_int(section, "drain_concurrency", 2, 1, ""),
         )
 
 
 def _config_int(
-    section: Mapping[str, Any], key: str, default: int, least: int, wanted: str
+    section: Mapping[str, Any], key: str, default: int, least: int, note: str
 ) -> int:
-    """The whole number at ``migration.<key>`` (``default`` when absent), refused
-    as a ``ConfigError`` saying it ``must be <wanted>`` when not one or below
-    ``least``."""
+    """The whole number at ``migration.<key>`` (``default`` when absent), at least
+    ``least`` (``note`` explains the bound), else a ``ConfigError`` naming the key."""
     value = section.get(key)
     value = default if value is None else value
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise ConfigError(f"config key 'migration.{key}' must be {wanted}")
-    return value
+    return validation.config_whole_number(
+        f"config key 'migration.{key}'", value, least, note=note
+    )
 
 
 _GROUPED = re.compile(r"^resources\d+:")

@@ -42,8 +42,7 @@ from openstack_api import placement
 from openstack_query import FetchError, ScopeError, render
 from openstack_query.scope import project_ids as resolve_project_ids
 from openstack_query.timeutil import to_utc, utc_now
-from pack_common import ConfigError, Failure, InputError, one_line
-from workflows import validation
+from pack_common import ConfigError, Failure, InputError, one_line, validation
 
 LOG = logging.getLogger(__name__)
 

@@ -26,8 +26,7 @@ from campaigns.engine import run_campaign
 from campaigns.model import CampaignSpec, Target
 from campaigns.options import CampaignOptions
 from email_api.account import SMTPAccount
-from pack_common import Failure, InputError, KeyValueStore
-from workflows import validation
+from pack_common import Failure, InputError, KeyValueStore, validation
 
 OPS_EMAIL_KEY = "ops_email"
 TBA = "to be announced"

@@ -21,8 +21,7 @@ from openstack_api import servers as servers_api
 from openstack_api.compute_services import ComputeService
 from openstack_api.hypervisors import Hypervisor
 from openstack_api.migrations import MigrationRules
-from pack_common import Failure, InputError
-from workflows import validation
+from pack_common import Failure, InputError, validation
 
 LOG = logging.getLogger(__name__)
 #: The most hosts ``find_reinstall_candidates`` lists (``limit``).

@@ -18,8 +18,7 @@ from typing import Any
 from openstack.connection import Connection
 
 from openstack_api import identity
-from pack_common import Failure
-from workflows import validation
+from pack_common import Failure, validation
 
 LOG = logging.getLogger(__name__)
 

@@ -33,8 +33,7 @@ from jupyter_api.pace import (
     check_pace,
     for_each,
 )
-from pack_common import Failure, InputError
-from workflows import validation
+from pack_common import Failure, InputError, validation
 
 MAX_WAIT_TIMEOUT = 3600
 

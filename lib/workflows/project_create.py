@@ -30,8 +30,7 @@ from openstack.connection import Connection
 from openstack_api import identity, named, networking, projects, reconcile
 from openstack_api import quotas as quota_api
 from openstack_api.errors import NameLookupError
-from pack_common import ConfigError, InputError
-from workflows import validation
+from pack_common import ConfigError, InputError, validation
 from workflows.project_settings import NETWORKS_KEY, ROLES_KEY, ProjectSettings
 from workflows.project_steps import State, Step
 from workflows.quota import validate_request

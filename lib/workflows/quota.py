@@ -22,8 +22,7 @@ from openstack.connection import Connection
 from openstack_api import identity
 from openstack_api import quotas as quota_api
 from openstack_api.quotas import UNLIMITED, QuotaValue
-from pack_common import Failure, InputError
-from workflows import validation
+from pack_common import Failure, InputError, validation
 
 LOG = logging.getLogger(__name__)
 

@@ -14,8 +14,7 @@ from typing import Any
 from openstack.connection import Connection
 
 from openstack_query import QueryError
-from pack_common import InputError
-from workflows import validation
+from pack_common import InputError, validation
 from workflows.search_support import (
     DATE_PRESETS,
     EXPRESSION_PRESETS,

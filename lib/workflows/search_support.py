@@ -18,8 +18,7 @@ from openstack.connection import Connection
 from openstack_api.named import ids_and_names
 from openstack_query import PropKind, Query, QueryError, resolve_type
 from openstack_query.bodies import quiet_sdk_construction
-from pack_common import InputError
-from workflows import validation
+from pack_common import InputError, validation
 
 LOG = logging.getLogger(__name__)
 

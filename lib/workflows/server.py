@@ -19,8 +19,7 @@ from openstack_api import flavors as flavors_api
 from openstack_api import servers as servers_api
 from openstack_api.hypervisors import Hypervisor, find_hypervisor, list_hypervisors
 from openstack_api.migrations import MigrationRules
-from pack_common import Failure, InputError
-from workflows import validation
+from pack_common import Failure, InputError, validation
 
 LOG = logging.getLogger(__name__)
 

@@ -31,5 +31,5 @@ def test_missing_token_names_the_config_key() -> None:
 @pytest.mark.parametrize("key", ["timeout", "inactive_days", "max_unconfirmed_deletes"])
 @pytest.mark.parametrize("value", [0, -1, "3", True])
 def test_bad_numbers_name_the_key(key: str, value: object) -> None:
-    with pytest.raises(ConfigError, match=f"'{key}' must be a positive integer"):
+    with pytest.raises(ConfigError, match=f"'{key}' must be a whole number >= 1, got"):
         JupyterEnv.from_config({"name": "dev", "url": "u", "token": "t", key: value})

@@ -38,9 +38,17 @@ def test_list_is_deduplicated_in_order() -> None:
         ({"users": ["b"], "first_index": 1}, "first_index", "applies to 'user'"),
         ({"user": "c", "first_index": 1}, "last_index", "required"),
         ({"user": "c", "last_index": 1}, "first_index", "required"),
-        ({"user": "c", "first_index": -1, "last_index": 2}, "first_index", "0 or more"),
+        (
+            {"user": "c", "first_index": -1, "last_index": 2},
+            "first_index",
+            ">= 0, got -1",
+        ),
         ({"user": "c", "first_index": 3, "last_index": 1}, "last_index", "smaller"),
-        ({"user": "c", "first_index": True, "last_index": 1}, "first_index", "integer"),
+        (
+            {"user": "c", "first_index": True, "last_index": 1},
+            "first_index",
+            "whole number",
+        ),
         (
             {"user": "c", "first_index": 0, "last_index": MAX_USERS},
             "last_index",

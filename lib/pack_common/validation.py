@@ -29,7 +29,7 @@ import math
 import unicodedata
 from typing import Any
 
-from pack_common import InputError
+from pack_common import ConfigError, InputError
 
 #: The largest value of a 32-bit signed integer column (Nova's, Neutron's and
 #: Cinder's ``MAX_INT``: the largest quota limit they accept).
@@ -71,6 +71,24 @@ def _fail(name: str, kind: str, value: Any, limits: str, context: str) -> InputE
     return InputError(name, f"{prefix}must be {must}, got {value!r}")
 
 
+def _whole(value: Any, minimum: int | None, maximum: int | None) -> int | None:
+    """``value`` as an ``int`` when it is a whole number within the bounds (an
+    integral float counts; bools, NaN and infinities do not), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return None
+        value = int(value)
+    if not isinstance(value, int):
+        return None
+    if (minimum is not None and value < minimum) or (
+        maximum is not None and value > maximum
+    ):
+        return None
+    return value
+
+
 def whole_number(
     name: str,
     value: Any,
@@ -87,21 +105,30 @@ def whole_number(
     ``context`` names the part of a structured parameter (``compute.cores``).
     Bools, NaN, infinities, fractions and non-numbers are refused.
     """
-    kind = "a whole number"
-    limits = _range_text(minimum, maximum, note)
-    if isinstance(value, bool):
-        raise _fail(name, kind, value, limits, context)
-    if isinstance(value, float):
-        if not math.isfinite(value) or not value.is_integer():
-            raise _fail(name, kind, value, limits, context)
-        value = int(value)
-    if not isinstance(value, int):
-        raise _fail(name, kind, value, limits, context)
-    if (minimum is not None and value < minimum) or (
-        maximum is not None and value > maximum
-    ):
-        raise _fail(name, kind, value, limits, context)
-    return value
+    number = _whole(value, minimum, maximum)
+    if number is None:
+        limits = _range_text(minimum, maximum, note)
+        raise _fail(name, "a whole number", value, limits, context)
+    return number
+
+
+def config_whole_number(
+    where: str,
+    value: Any,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    *,
+    note: str = "",
+) -> int:
+    """``whole_number`` for a pack config value: the same rule, but a
+    ``ConfigError`` saying ``where`` the value is (``pack config
+    'icinga_accounts' entry 'main': 'timeout'``)."""
+    number = _whole(value, minimum, maximum)
+    if number is None:
+        limits = _range_text(minimum, maximum, note)
+        must = f"a whole number {limits}" if limits else "a whole number"
+        raise ConfigError(f"{where} must be {must}, got {value!r}")
+    return number
 
 
 def optional_whole_number(

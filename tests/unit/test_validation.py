@@ -17,9 +17,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pack_common import InputError
+from pack_common import ConfigError, InputError, validation
 from tools.pack_meta import ActionMeta, load_actions, validate_parameters
-from workflows import validation
 from workflows.registry import INJECTIONS, resolve_workflow
 
 OWNED_WORKFLOW_MODULES = (
@@ -261,3 +260,19 @@ def test_no_names_is_refused_only_when_required(values: Any) -> None:
         validation.name_list("flavor_names", values, what="name")
     assert error.value.parameter == "flavor_names"
     assert validation.name_list("flavor_names", values, required=False) == []
+
+
+@pytest.mark.parametrize("value", [0, -3, True, "30", 1.5, math.nan, None])
+def test_config_whole_number_names_where_the_value_is(value: Any) -> None:
+    with pytest.raises(ConfigError) as caught:
+        validation.config_whole_number(
+            "pack config 'icinga_accounts' entry 'main': 'timeout'", value, 1
+        )
+    assert str(caught.value) == (
+        "pack config 'icinga_accounts' entry 'main': 'timeout' must be a whole "
+        f"number >= 1, got {value!r}"
+    )
+
+
+def test_config_whole_number_accepts_an_integral_value() -> None:
+    assert validation.config_whole_number("key 'port'", 25.0, 1, 65535) == 25
