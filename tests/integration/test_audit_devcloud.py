@@ -28,6 +28,7 @@ from openstack import exceptions
 from openstack.connection import Connection
 from os_fixtures_compute import SCRATCH_HOST, TINY_FLAVOR, delete_server
 from os_fixtures_projects import scrub_project
+from pytest_mock import MockerFixture
 
 pytest_plugins = ["os_fixtures_compute"]
 
@@ -566,7 +567,7 @@ def test_delete_orphaned_ports_continues_after_a_failed_item(
     run_action: Any,
     planted: Planted,
     admin_conn: Connection,
-    monkeypatch: pytest.MonkeyPatch,
+    mocker: MockerFixture,
 ) -> None:
     from openstack_api import audits as api
 
@@ -590,7 +591,7 @@ def test_delete_orphaned_ports_continues_after_a_failed_item(
             raise exceptions.ConflictException("injected: port is busy")
         real_delete(conn, port_id)
 
-    monkeypatch.setattr(api, "delete_port", failing_delete)
+    mocker.patch.object(api, "delete_port", autospec=True, side_effect=failing_delete)
     ok, done = run_action(
         "audit.ports.orphaned.delete",
         older_than_days=0,

@@ -15,6 +15,7 @@ import pytest
 from openstack import exceptions
 from openstack.connection import Connection
 from os_fixtures_projects import Act, failed, succeeded
+from pytest_mock import MockerFixture
 
 from openstack_api import networking
 from pack_common import InputError
@@ -253,12 +254,14 @@ def test_failure_midway_is_rolled_back(
     admin_conn: Connection,
     unique_name: Callable[[str], str],
     project_scrubber: Callable[[str], str],
-    monkeypatch: pytest.MonkeyPatch,
+    mocker: MockerFixture,
 ) -> None:
-    def broken_router(*_args: Any, **_kwargs: Any) -> Any:
-        raise RuntimeError("injected fault: router creation")
-
-    monkeypatch.setattr(networking, "create_router", broken_router)
+    mocker.patch.object(
+        networking,
+        "create_router",
+        autospec=True,
+        side_effect=RuntimeError("injected fault: router creation"),
+    )
     name = project_scrubber(unique_name("rollback"))
     report = failed(act("project.create", name=name, network="external", apply=True))
     assert report["failed"][0]["action"] == "create router"

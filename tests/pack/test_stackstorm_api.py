@@ -9,9 +9,9 @@ stand-in must reproduce (the tier also compares the two APIs name by name).
 from __future__ import annotations
 
 from typing import Any
-from unittest import mock
 
 import pytest
+from pytest_mock import MockerFixture
 from st2common.runners.base_action import Action
 from st2common.runners.utils import PackConfigDict
 from st2reactor.sensor.base import PollingSensor, Sensor
@@ -44,17 +44,19 @@ class _Poller(PollingSensor):
             self.sensor_service.dispatch("demo.t", payload)
 
 
-def _datastore() -> MockDatastoreService:
+def _datastore(mocker: MockerFixture) -> MockDatastoreService:
     """The mock datastore of class ``Demo`` of pack ``demo``."""
-    return MockDatastoreService(logger=mock.Mock(), pack_name="demo", class_name="Demo")
+    return MockDatastoreService(
+        logger=mocker.Mock(), pack_name="demo", class_name="Demo"
+    )
 
 
 # ---------------------------------------------------------------- datastore mock
 
 
-def test_local_keys_are_named_pack_class_name() -> None:
+def test_local_keys_are_named_pack_class_name(mocker: MockerFixture) -> None:
     """``local=True`` stores ``<pack>.<Class>:<name>``; ``local=False`` the bare name."""
-    store = _datastore()
+    store = _datastore(mocker)
     store.set_value("progress", "3")
     store.set_value("shared", "x", local=False)
     assert store.get_value("progress") == "3"
@@ -63,9 +65,11 @@ def test_local_keys_are_named_pack_class_name() -> None:
     assert store.get_value("shared", local=False) == "x"
 
 
-def test_list_values_filters_by_prefix_and_returns_full_names() -> None:
+def test_list_values_filters_by_prefix_and_returns_full_names(
+    mocker: MockerFixture,
+) -> None:
     """Items with the full name, local or global, optionally by prefix."""
-    store = _datastore()
+    store = _datastore(mocker)
     for name, value in (("campaign.a", "1"), ("campaign.b", "2"), ("other", "3")):
         store.set_value(name, value)
     store.set_value("campaign.global", "4", local=False)
@@ -81,9 +85,11 @@ def test_list_values_filters_by_prefix_and_returns_full_names() -> None:
     assert len(store.list_values(local=False)) == 4
 
 
-def test_the_mock_keeps_values_as_given_and_does_not_expire_them() -> None:
+def test_the_mock_keeps_values_as_given_and_does_not_expire_them(
+    mocker: MockerFixture,
+) -> None:
     """No ttl, no encryption, no str(): what the pack's DatastoreService adds."""
-    logger = mock.Mock()
+    logger = mocker.Mock()
     store = MockDatastoreService(logger=logger, pack_name="demo", class_name="Demo")
     store.set_value("n", 3)  # type: ignore[arg-type]
     store.set_value("lock", "held", ttl=1)
@@ -95,9 +101,9 @@ def test_the_mock_keeps_values_as_given_and_does_not_expire_them() -> None:
     logger.warning.assert_called_once()  # "not able to expire keys based on ttl"
 
 
-def test_delete_value_reports_whether_it_existed() -> None:
+def test_delete_value_reports_whether_it_existed(mocker: MockerFixture) -> None:
     """``delete_value`` returns True once, then False."""
-    store = _datastore()
+    store = _datastore(mocker)
     store.set_value("k", "v")
     assert store.delete_value("k") is True
     assert store.delete_value("k") is False

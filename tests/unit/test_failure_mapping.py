@@ -15,7 +15,6 @@ import sys
 import types
 from collections.abc import Iterator
 from typing import Any
-from unittest import mock
 
 import pytest
 import requests
@@ -30,6 +29,7 @@ from fault_servers import (
     Status,
 )
 from openstack import exceptions as sdk_exceptions
+from pytest_mock import MockerFixture
 from src.workflow_actions import WorkflowActions
 
 from pack_common import exception_chain, network_cause, redact, secret_values
@@ -355,16 +355,14 @@ def _fake_workflows(**funcs: Any) -> dict[str, types.ModuleType]:
 
 
 def test_a_bug_is_a_failed_result_with_the_traceback_logged(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, mocker: MockerFixture
 ) -> None:
     def buggy(note: str) -> None:
         raise TypeError(f"cannot add {PASSWORD} and 1")
 
     config = config_for()
-    with (
-        mock.patch.dict(sys.modules, _fake_workflows(buggy=buggy)),
-        caplog.at_level(logging.ERROR),
-    ):
+    mocker.patch.dict(sys.modules, _fake_workflows(buggy=buggy))
+    with caplog.at_level(logging.ERROR):
         result = failed(run(config, "fake.buggy", note="x"))
     assert result["exception"] == "TypeError"
     assert result["workflow"] == "fake.buggy"
@@ -375,15 +373,17 @@ def test_a_bug_is_a_failed_result_with_the_traceback_logged(
     assert PASSWORD not in logged
 
 
-def test_a_bug_while_handling_a_cloud_error_is_still_a_bug() -> None:
+def test_a_bug_while_handling_a_cloud_error_is_still_a_bug(
+    mocker: MockerFixture,
+) -> None:
     def buggy(conn: Any) -> None:
         try:
             raise sdk_exceptions.NotFoundException("no such server")
         except sdk_exceptions.NotFoundException as exc:
             raise AttributeError("'NoneType' object has no attribute 'id'") from exc
 
-    with mock.patch.dict(sys.modules, _fake_workflows(buggy=buggy)):
-        result = failed(run(config_for(), "fake.buggy", cloud_account="prod"))
+    mocker.patch.dict(sys.modules, _fake_workflows(buggy=buggy))
+    result = failed(run(config_for(), "fake.buggy", cloud_account="prod"))
     assert result["exception"] == "AttributeError"
     assert "cause" not in result
 

@@ -6,8 +6,9 @@ import logging
 import sys
 import types
 from typing import Any
-from unittest import mock
 
+import pytest
+from pytest_mock import MockerFixture
 from src.workflow_actions import WorkflowActions
 from st2tests.base import BaseActionTestCase
 
@@ -55,6 +56,11 @@ def _workflows(**funcs: Any) -> dict[str, types.ModuleType]:
 class WorkflowActionsTest(BaseActionTestCase):
     action_cls = WorkflowActions
 
+    @pytest.fixture(autouse=True)
+    def _mocker(self, mocker: MockerFixture) -> None:
+        """pytest-mock's ``mocker`` for these unittest-style tests."""
+        self.mocker = mocker
+
     def test_unknown_workflow_fails_naming_the_parameter(self) -> None:
         ok, result = self.get_action_instance(CONFIG).run(workflow="nosuch.thing")
         self.assertFalse(ok)
@@ -64,18 +70,18 @@ class WorkflowActionsTest(BaseActionTestCase):
         def echo(name: str, count: int = 1) -> dict[str, Any]:
             return {"name": name, "count": count}
 
-        with mock.patch.dict(sys.modules, _workflows(echo=echo)):
-            result = self.get_action_instance(CONFIG).run(
-                workflow="fake.echo", name="x", count=3
-            )
+        self.mocker.patch.dict(sys.modules, _workflows(echo=echo))
+        result = self.get_action_instance(CONFIG).run(
+            workflow="fake.echo", name="x", count=3
+        )
         self.assertEqual(result, {"name": "x", "count": 3})
 
     def test_reported_failure_returns_false_with_result(self) -> None:
         def partial() -> Failure:
             return Failure({"summary": "1 of 2 failed"})
 
-        with mock.patch.dict(sys.modules, _workflows(partial=partial)):
-            outcome = self.get_action_instance(CONFIG).run(workflow="fake.partial")
+        self.mocker.patch.dict(sys.modules, _workflows(partial=partial))
+        outcome = self.get_action_instance(CONFIG).run(workflow="fake.partial")
         # the failure contract: every failed result has an error (here its summary)
         self.assertEqual(
             outcome, (False, {"summary": "1 of 2 failed", "error": "1 of 2 failed"})
@@ -85,10 +91,10 @@ class WorkflowActionsTest(BaseActionTestCase):
         def strict(days: int) -> None:
             raise InputError("days", "must be positive")
 
-        with mock.patch.dict(sys.modules, _workflows(strict=strict)):
-            ok, result = self.get_action_instance(CONFIG).run(
-                workflow="fake.strict", days=-1
-            )
+        self.mocker.patch.dict(sys.modules, _workflows(strict=strict))
+        ok, result = self.get_action_instance(CONFIG).run(
+            workflow="fake.strict", days=-1
+        )
         self.assertFalse(ok)
         self.assertEqual(result["error"], "parameter 'days': must be positive")
 
@@ -96,10 +102,10 @@ class WorkflowActionsTest(BaseActionTestCase):
         def nothing() -> int:
             return 1
 
-        with mock.patch.dict(sys.modules, _workflows(nothing=nothing)):
-            ok, result = self.get_action_instance(CONFIG).run(
-                workflow="fake.nothing", bogus=1
-            )
+        self.mocker.patch.dict(sys.modules, _workflows(nothing=nothing))
+        ok, result = self.get_action_instance(CONFIG).run(
+            workflow="fake.nothing", bogus=1
+        )
         self.assertFalse(ok)
         self.assertIn("parameter 'bogus'", result["error"])
 
@@ -117,19 +123,21 @@ class WorkflowActionsTest(BaseActionTestCase):
         def explodes(conn: FakeConn) -> None:
             raise RuntimeError("boom")
 
-        funcs = _workflows(uses_conn=uses_conn, explodes=explodes)
-        with (
-            mock.patch.dict(sys.modules, funcs),
-            mock.patch.object(openstack_api.connection, "connect", fake_connect),
-        ):
-            action = self.get_action_instance(CONFIG)
-            self.assertEqual(
-                action.run(workflow="fake.uses_conn", cloud_account="prod"), "prod"
-            )
-            ok, result = action.run(workflow="fake.explodes", cloud_account="prod")
-            self.assertFalse(ok)  # a bug fails the execution, with a result
-            self.assertEqual(result["exception"], "RuntimeError")
+        self.mocker.patch.dict(
+            sys.modules, _workflows(uses_conn=uses_conn, explodes=explodes)
+        )
+        connect = self.mocker.patch.object(
+            openstack_api.connection, "connect", autospec=True, side_effect=fake_connect
+        )
+        action = self.get_action_instance(CONFIG)
+        self.assertEqual(
+            action.run(workflow="fake.uses_conn", cloud_account="prod"), "prod"
+        )
+        ok, result = action.run(workflow="fake.explodes", cloud_account="prod")
+        self.assertFalse(ok)  # a bug fails the execution, with a result
+        self.assertEqual(result["exception"], "RuntimeError")
         self.assertEqual(len(opened), 2)
+        self.assertEqual([c.args[1] for c in connect.call_args_list], ["prod", "prod"])
         self.assertTrue(all(c.closed for c in opened))
 
     def test_unknown_cloud_account_fails_without_leaking_secrets(self) -> None:
@@ -137,10 +145,8 @@ class WorkflowActionsTest(BaseActionTestCase):
             raise AssertionError("must not be called")
 
         action = self.get_action_instance(CONFIG)
-        with (
-            mock.patch.dict(sys.modules, _workflows(uses_conn=uses_conn)),
-            self.assertLogs(action.logger, level=logging.DEBUG) as logs,
-        ):
+        self.mocker.patch.dict(sys.modules, _workflows(uses_conn=uses_conn))
+        with self.assertLogs(action.logger, level=logging.DEBUG) as logs:
             ok, result = action.run(workflow="fake.uses_conn", cloud_account="nosuch")
         self.assertFalse(ok)
         self.assertIn("parameter 'cloud_account'", result["error"])
@@ -151,8 +157,8 @@ class WorkflowActionsTest(BaseActionTestCase):
         def mails(smtp_account: Any) -> None:
             raise AssertionError("must not be called")
 
-        with mock.patch.dict(sys.modules, _workflows(mails=mails)):
-            ok, result = self.get_action_instance({}).run(workflow="fake.mails")
+        self.mocker.patch.dict(sys.modules, _workflows(mails=mails))
+        ok, result = self.get_action_instance({}).run(workflow="fake.mails")
         self.assertFalse(ok)
         self.assertIn("parameter 'smtp_account'", result["error"])
         self.assertIn("default_smtp_account", result["error"])
@@ -163,9 +169,9 @@ class WorkflowActionsTest(BaseActionTestCase):
             pack_config["clouds"].clear()  # must not affect the action's config
             return names
 
-        with mock.patch.dict(sys.modules, _workflows(reads_config=reads_config)):
-            action = self.get_action_instance(CONFIG)
-            self.assertEqual(action.run(workflow="fake.reads_config"), ["prod"])
+        self.mocker.patch.dict(sys.modules, _workflows(reads_config=reads_config))
+        action = self.get_action_instance(CONFIG)
+        self.assertEqual(action.run(workflow="fake.reads_config"), ["prod"])
         self.assertEqual(len(CONFIG["clouds"]), 1)
 
     def test_smtp_jupyter_and_store_injection(self) -> None:
@@ -179,13 +185,13 @@ class WorkflowActionsTest(BaseActionTestCase):
                 "stored": store.get("seen"),
             }
 
-        with mock.patch.dict(sys.modules, _workflows(everything=everything)):
-            result = self.get_action_instance(CONFIG).run(
-                workflow="fake.everything",
-                smtp_account="mail",
-                jupyter_env="dev",
-                note="hello",
-            )
+        self.mocker.patch.dict(sys.modules, _workflows(everything=everything))
+        result = self.get_action_instance(CONFIG).run(
+            workflow="fake.everything",
+            smtp_account="mail",
+            jupyter_env="dev",
+            note="hello",
+        )
         self.assertEqual(
             result,
             {
@@ -205,6 +211,11 @@ class LibraryProgressTest(BaseActionTestCase):
 
     action_cls = WorkflowActions
 
+    @pytest.fixture(autouse=True)
+    def _mocker(self, mocker: MockerFixture) -> None:
+        """pytest-mock's ``mocker`` for these unittest-style tests."""
+        self.mocker = mocker
+
     def test_library_progress_reaches_the_action_logger_handlers(self) -> None:
         records: list[logging.LogRecord] = []
 
@@ -221,10 +232,8 @@ class LibraryProgressTest(BaseActionTestCase):
         collector = Collect()
         action.logger.addHandler(collector)
         try:
-            with mock.patch.dict(sys.modules, _workflows(slow=slow)):
-                self.assertEqual(
-                    action.run(workflow="fake.slow", count=3), {"count": 3}
-                )
+            self.mocker.patch.dict(sys.modules, _workflows(slow=slow))
+            self.assertEqual(action.run(workflow="fake.slow", count=3), {"count": 3})
             logging.getLogger("openstack_api.migrations").info("after the run")
         finally:
             action.logger.removeHandler(collector)

@@ -4,10 +4,10 @@ records as the audits' listings, from the API body of the SDK resource."""
 from __future__ import annotations
 
 from typing import Any
-from unittest import mock
 
 from openstack.network.v2.floating_ip import FloatingIP
 from openstack.network.v2.port import Port
+from pytest_mock import MockerFixture
 
 from openstack_api import audits
 
@@ -35,18 +35,18 @@ PORT = {
 }
 
 
-def _fetched(cls: Any, key: str, body: dict[str, Any]) -> Any:
+def _fetched(mocker: MockerFixture, cls: Any, key: str, body: dict[str, Any]) -> Any:
     """An SDK resource as a GET leaves it."""
-    response = mock.Mock(status_code=200, headers={})
+    response = mocker.Mock(status_code=200, headers={})
     response.json.return_value = {key: dict(body)}  # the SDK consumes it
     found = cls(id=body["id"])
     found._translate_response(response, has_body=True)
     return found
 
 
-def test_floating_ip_now_is_the_listing_record() -> None:
-    conn = mock.Mock()
-    conn.network.get_ip.return_value = _fetched(FloatingIP, "floatingip", FIP)
+def test_floating_ip_now_is_the_listing_record(mocker: MockerFixture) -> None:
+    conn = mocker.Mock()
+    conn.network.get_ip.return_value = _fetched(mocker, FloatingIP, "floatingip", FIP)
     assert audits.floating_ip_now(conn, "f1") == audits._floating_ip(FIP)
     assert audits.floating_ip_now(conn, "f1") == audits.FloatingIp(
         id="f1",
@@ -58,12 +58,14 @@ def test_floating_ip_now_is_the_listing_record() -> None:
         created_at="2024-01-01T00:00:00Z",
         updated_at="2024-01-02T00:00:00Z",
     )
+    conn.network.get_ip.assert_called_with("f1")
 
 
-def test_port_now_is_the_listing_record() -> None:
-    conn = mock.Mock()
-    conn.network.get_port.return_value = _fetched(Port, "port", PORT)
+def test_port_now_is_the_listing_record(mocker: MockerFixture) -> None:
+    conn = mocker.Mock()
+    conn.network.get_port.return_value = _fetched(mocker, Port, "port", PORT)
     now = audits.port_now(conn, "pt1")
+    conn.network.get_port.assert_called_once_with("pt1")
     assert now == audits._port_info(PORT)
     assert now is not None and now.fixed_ips == ("10.0.0.5",)
     assert (now.device_id, now.device_owner, now.status) == ("", "", "DOWN")

@@ -11,6 +11,7 @@ import pytest
 import requests
 from keystoneauth1 import exceptions as ks_exceptions
 from openstack import exceptions
+from pytest_mock import MockerFixture
 
 from openstack_api import networking
 from openstack_api.reconcile import CreateUnconfirmed, create_or_find
@@ -130,7 +131,7 @@ class SweepNetwork:
 
 
 def test_sweep_removes_what_it_can_and_names_what_it_cannot(
-    monkeypatch: pytest.MonkeyPatch,
+    mocker: MockerFixture,
 ) -> None:
     net = SweepNetwork(broken={"n1"})
 
@@ -139,10 +140,13 @@ def test_sweep_removes_what_it_can_and_names_what_it_cannot(
             raise http_error(409, "409 in use")
         net.deleted.append(item_id)
 
-    for name in ("delete_router", "delete_port", "delete_network"):
-        monkeypatch.setattr(networking, name, deleter)
-    monkeypatch.setattr(networking, "delete_security_group", deleter)
-    monkeypatch.setattr(networking, "delete_rbac_policy", deleter)
+    kinds = ("router", "port", "network", "security_group", "rbac_policy")
+    deleters = {
+        kind: mocker.patch.object(
+            networking, f"delete_{kind}", autospec=True, side_effect=deleter
+        )
+        for kind in kinds
+    }
     # the delete functions are looked up when the sweep runs
     removed, failed = networking.sweep_project(SimpleNamespace(network=net), "p")
     assert [(r["kind"], r["id"]) for r in removed] == [
@@ -156,6 +160,15 @@ def test_sweep_removes_what_it_can_and_names_what_it_cannot(
     ]
     assert "409 in use" in failed[0]["error"] and "503" in failed[1]["error"]
     assert "p-dhcp" not in net.deleted
+    assert {
+        kind: [c.args[1] for c in m.call_args_list] for kind, m in deleters.items()
+    } == {
+        "router": ["r1"],
+        "port": ["p1"],  # not the DHCP port
+        "network": ["n1"],  # tried, refused
+        "security_group": ["g1"],
+        "rbac_policy": [],  # the listing failed: nothing to delete
+    }
 
 
 def test_a_lost_rule_create_is_found_by_its_attributes() -> None:

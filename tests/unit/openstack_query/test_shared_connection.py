@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from openstack import exceptions as sdk_exceptions
+from pytest_mock import MockerFixture
 from query_fakes import FakeConn, server
 
 from openstack_query import QueryError, ServerQuery, UserQuery, connect
@@ -37,7 +38,7 @@ def estate() -> dict[str, Any]:
 
 
 @pytest.fixture
-def opened(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[ClosingFakeConn]]:
+def opened(mocker: MockerFixture) -> Iterator[list[ClosingFakeConn]]:
     """Every connection ``open_connection`` makes, in order; shared ones forgotten
     before and after the test."""
     made: list[ClosingFakeConn] = []
@@ -48,7 +49,9 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[ClosingFakeConn]]:
         return conn
 
     connect.close_shared_connections()
-    monkeypatch.setattr(connect, "open_connection", fake_open)
+    mocker.patch.object(
+        connect, "open_connection", autospec=True, side_effect=fake_open
+    )
     yield made
     connect.close_shared_connections()
 
@@ -111,7 +114,7 @@ def test_concurrent_first_use_opens_one_connection(
     assert len(got) == 8 and all(c is opened[0] for c in got)
 
 
-def test_failed_open_is_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_open_is_not_remembered(mocker: MockerFixture) -> None:
     attempts: list[str] = []
 
     def failing_open(**options: Any) -> Any:
@@ -119,7 +122,9 @@ def test_failed_open_is_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
         raise sdk_exceptions.ConfigException("no such cloud")
 
     connect.close_shared_connections()
-    monkeypatch.setattr(connect, "open_connection", failing_open)
+    mocker.patch.object(
+        connect, "open_connection", autospec=True, side_effect=failing_open
+    )
     for _ in range(2):
         with pytest.raises(QueryError, match="cannot open cloud 'nowhere'"):
             ServerQuery().run("nowhere")

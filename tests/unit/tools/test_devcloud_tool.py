@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pytest_mock import MockerFixture
 
 from tools.pack_meta import PACK_DIR
 from tools.run_action.config import fill_defaults, load_schema
@@ -120,7 +121,7 @@ def _wait_for_mail(directory: Path) -> list[Path]:
 
 def test_up_on_a_running_cloud_starts_the_mailcatcher_and_status_lists_it(
     local_state: State,
-    monkeypatch: pytest.MonkeyPatch,
+    mocker: MockerFixture,
     capsys: pytest.CaptureFixture,
 ) -> None:
     """The cloud is up (its processes reported healthy) and the mail catcher is not:
@@ -133,7 +134,8 @@ def test_up_on_a_running_cloud_starts_the_mailcatcher_and_status_lists_it(
             return real_healthy(self, state)
         return True
 
-    monkeypatch.setattr(services.Service, "healthy", healthy)
+    # autospec: the patched method is bound, so ``healthy`` gets the service as self
+    mocker.patch.object(services.Service, "healthy", autospec=True, side_effect=healthy)
     local_state.initialised_marker.touch()
     port = state_module.PORTS["mailcatcher"]
     assert lifecycle.up(local_state) == 0
@@ -167,13 +169,14 @@ def test_mailcatcher_port_taken_is_a_warning_not_a_failure(
 
 
 def test_seed_does_not_need_the_mailcatcher(
-    local_state: State, monkeypatch: pytest.MonkeyPatch
+    local_state: State, mocker: MockerFixture
 ) -> None:
     """``seed`` checks the cloud's processes only."""
-    monkeypatch.setattr(
+    mocker.patch.object(
         services.Service,
         "healthy",
-        lambda self, state: self.name not in lifecycle.AUXILIARY,
+        autospec=True,
+        side_effect=lambda self, state: self.name not in lifecycle.AUXILIARY,
     )
     local_state.initialised_marker.touch()
     assert lifecycle.all_healthy(local_state)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pytest_mock import MockerFixture
 
 from tools.pack_meta import PACK_DIR, ActionMeta, find_action
 from tools.run_action.__main__ import main
@@ -226,18 +227,21 @@ def test_main_refuses_bad_input_and_runs_nothing(
     words: list[str],
     fragment: str,
     capsys: pytest.CaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
+    mocker: MockerFixture,
 ) -> None:
     import tools.run_action.__main__ as runner
 
-    def must_not_run(meta: ActionMeta) -> type:
-        raise AssertionError("the action was loaded")
-
-    monkeypatch.setattr(runner, "load_action_class", must_not_run)
+    load = mocker.patch.object(
+        runner,
+        "load_action_class",
+        autospec=True,
+        side_effect=AssertionError("the action was loaded"),
+    )
     assert main([CAMPAIGN, *words]) == 2
     captured = capsys.readouterr()
     assert fragment in captured.err
     assert captured.out == ""
+    load.assert_not_called()
 
 
 def test_main_required_parameter_missing(capsys: pytest.CaptureFixture) -> None:
@@ -246,7 +250,10 @@ def test_main_required_parameter_missing(capsys: pytest.CaptureFixture) -> None:
 
 
 def test_main_runner_parameters_are_accepted_and_not_passed(
-    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    mocker: MockerFixture,
 ) -> None:
     """timeout, log_level, env, debug and content_version are valid inputs (as in
     st2 run) of an action that does not fix them; like StackStorm, the runner keeps
@@ -264,9 +271,13 @@ def test_main_runner_parameters_are_accepted_and_not_passed(
             return True, {}
 
     monkeypatch.setenv("OPENSTACK_OPS_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setattr(runner, "load_action_class", lambda meta: RecordingAction)
+    load = mocker.patch.object(
+        runner, "load_action_class", autospec=True, return_value=RecordingAction
+    )
     unfixed = unfixed_runner_parameters(find_action(CAMPAIGN))
-    monkeypatch.setattr(runner, "find_action", lambda name: unfixed)
+    found = mocker.patch.object(
+        runner, "find_action", autospec=True, return_value=unfixed
+    )
     words = [
         "timeout=30",
         "log_level=INFO",
@@ -284,6 +295,8 @@ def test_main_runner_parameters_are_accepted_and_not_passed(
     assert seen["send_email"] is False
     err = capsys.readouterr().err
     assert "runner parameters (not applied locally): timeout=30" in err
+    found.assert_called_once_with(CAMPAIGN)
+    load.assert_called_once_with(unfixed)
 
 
 def unfixed_runner_parameters(meta: ActionMeta | None) -> ActionMeta:
@@ -303,7 +316,10 @@ def test_main_refuses_the_runner_parameters_every_action_fixes(
 
 
 def test_main_reads_at_files_and_config_from_the_caller_directory(
-    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    mocker: MockerFixture,
 ) -> None:
     import tools.run_action.__main__ as runner
 
@@ -321,7 +337,9 @@ def test_main_reads_at_files_and_config_from_the_caller_directory(
     (tmp_path / "config.yaml").write_text("ops_email: [ops@example.org]\n")
     monkeypatch.setenv("OPENSTACK_OPS_CALLER_DIR", str(tmp_path))
     monkeypatch.setenv("OPENSTACK_OPS_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setattr(runner, "load_action_class", lambda meta: RecordingAction)
+    mocker.patch.object(
+        runner, "load_action_class", autospec=True, return_value=RecordingAction
+    )
     assert main([CAMPAIGN, "@to_addresses=to.json", "--config", "config.yaml"]) == 0
     assert seen["to_addresses"] == ["a@example.org", "b@example.org"]
     assert seen["config"]["ops_email"] == ["ops@example.org"]
@@ -389,6 +407,7 @@ def test_text_result_is_printed_as_is(
     tmp_path: Path,
     capsys: pytest.CaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
+    mocker: MockerFixture,
 ) -> None:
     """A table result reads as a table (as the st2 CLI shows it), not as one JSON
     string full of \\n; structured results stay JSON."""
@@ -402,7 +421,9 @@ def test_text_result_is_printed_as_is(
             return True, result
 
     monkeypatch.setenv("OPENSTACK_OPS_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setattr(runner, "load_action_class", lambda meta: FixedResultAction)
+    mocker.patch.object(
+        runner, "load_action_class", autospec=True, return_value=FixedResultAction
+    )
     assert runner.run(find_action("cloud.check"), {}, {}) is True
     assert capsys.readouterr().out == expected
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pytest_mock import MockerFixture
 
 import tools.run_action.__main__ as runner
 import tools.run_action.devcloud as devcloud
@@ -159,6 +160,7 @@ def test_log_level_sets_the_level_of_the_run(
     tmp_path: Path,
     capfd: pytest.CaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
+    mocker: MockerFixture,
 ) -> None:
     runner.ensure_stackstorm_importable()
     from st2common.runners.base_action import Action
@@ -172,11 +174,13 @@ def test_log_level_sets_the_level_of_the_run(
 
     LoggingAction.__name__ = f"LoggingAction{level}"  # a logger of its own
     monkeypatch.setenv("OPENSTACK_OPS_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setattr(runner, "load_action_class", lambda meta: LoggingAction)
+    mocker.patch.object(
+        runner, "load_action_class", autospec=True, return_value=LoggingAction
+    )
     meta = find_action("cloud.check")  # as if it did not fix the runner's log_level
     assert meta is not None
     unfixed = dataclasses.replace(meta, parameters=meta.inputs)
-    monkeypatch.setattr(runner, "find_action", lambda name: unfixed)
+    mocker.patch.object(runner, "find_action", autospec=True, return_value=unfixed)
     assert main(["cloud.check", f"log_level={level}"]) == 0
     err = capfd.readouterr().err
     assert f"log_level: {level} (applied to this run)" in err
@@ -260,6 +264,7 @@ def test_devcloud_flag_brings_up_and_seeds_only_what_is_missing(
     tmp_path: Path,
     capsys: pytest.CaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
+    mocker: MockerFixture,
 ) -> None:
     seen: dict = {}
 
@@ -276,7 +281,9 @@ def test_devcloud_flag_brings_up_and_seeds_only_what_is_missing(
     monkeypatch.setenv("OPENSTACK_OPS_DEVCLOUD_DIR", str(tmp_path / "devcloud"))
     monkeypatch.setenv("OPENSTACK_OPS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("OPENSTACK_OPS_CONFIG", raising=False)
-    monkeypatch.setattr(runner, "load_action_class", lambda meta: RecordingAction)
+    mocker.patch.object(
+        runner, "load_action_class", autospec=True, return_value=RecordingAction
+    )
     assert main(["--devcloud", "cloud.check"]) == 0
     assert (tmp_path / "calls").read_text().split() == calls
     assert seen["config"]["default_cloud_account"] == "dev"
@@ -288,7 +295,10 @@ def test_devcloud_flag_brings_up_and_seeds_only_what_is_missing(
 
 
 def test_devcloud_flag_reports_a_failed_up_and_runs_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    mocker: MockerFixture,
 ) -> None:
     tool = tmp_path / "devcloud-tool"
     tool.write_text('#!/bin/sh\necho "mariadb exited" >&2\nexit 1\n')
@@ -296,15 +306,17 @@ def test_devcloud_flag_reports_a_failed_up_and_runs_nothing(
     monkeypatch.setattr(devcloud, "DEVCLOUD_TOOL", tool)
     monkeypatch.setattr(devcloud, "PACK_DIR", tmp_path)
     monkeypatch.setenv("OPENSTACK_OPS_DEVCLOUD_DIR", str(tmp_path / "devcloud"))
-
-    def must_not_run(meta: ActionMeta) -> type:
-        raise AssertionError("the action was loaded")
-
-    monkeypatch.setattr(runner, "load_action_class", must_not_run)
+    load = mocker.patch.object(
+        runner,
+        "load_action_class",
+        autospec=True,
+        side_effect=AssertionError("the action was loaded"),
+    )
     assert main(["--devcloud", "cloud.check"]) == 1
     err = capsys.readouterr().err
     assert "  mariadb exited" in err
     assert "error: ./devcloud-tool up failed" in err
+    load.assert_not_called()
 
 
 def test_devcloud_and_config_exclude_each_other(capsys: pytest.CaptureFixture) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from openstack import exceptions
+from pytest_mock import MockerFixture
 
 from openstack_api import audits as api
 from openstack_api import placement
@@ -135,7 +136,7 @@ def test_rule_exposes(the_rule: api.SecurityRule, exposed: list[int]) -> None:
 class Recorded:
     """Every listing the audits may call, recorded, each counting its calls."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, mocker: MockerFixture) -> None:
         self.calls: dict[str, int] = {}
         self.deleted: list[str] = []
         self.fail_on: set[str] = set()
@@ -165,10 +166,16 @@ class Recorded:
 
             return fetch
 
+        # the patched functions by name: a test changes what one does (side_effect)
+        self.mocks: dict[str, Any] = {}
         for name in data:
-            monkeypatch.setattr(api, name, record(name))
+            self.mocks[name] = mocker.patch.object(
+                api, name, autospec=True, side_effect=record(name)
+            )
         providers = [placement.Provider("rp1", "hv1"), placement.Provider("rp2", "hv2")]
-        monkeypatch.setattr(placement, "providers", record("providers"))
+        mocker.patch.object(
+            placement, "providers", autospec=True, side_effect=record("providers")
+        )
         data["providers"] = providers
         held = {
             "rp1": {"s1": {"VCPU": 1}, "ghost": {"VCPU": 2}},
@@ -185,20 +192,31 @@ class Recorded:
             self.calls["consumer"] = self.calls.get("consumer", 0) + 1
             return placement.ConsumerAllocations(uuid, "p1", "u1", {"rp1": {"VCPU": 2}})
 
-        monkeypatch.setattr(placement, "provider_allocations", allocations)
-        monkeypatch.setattr(placement, "consumer_allocations", consumer)
-        monkeypatch.setattr(audit, "utc_now", lambda: NOW)
+        mocker.patch.object(
+            placement, "provider_allocations", autospec=True, side_effect=allocations
+        )
+        mocker.patch.object(
+            placement, "consumer_allocations", autospec=True, side_effect=consumer
+        )
+        mocker.patch.object(audit, "utc_now", autospec=True, return_value=NOW)
 
         def delete(conn: Any, item_id: str) -> None:
             if item_id in self.fail_on:
                 raise exceptions.ConflictException("busy")
             self.deleted.append(item_id)
 
-        monkeypatch.setattr(api, "delete_port", delete)
-        monkeypatch.setattr(api, "release_floating_ip", delete)
-        monkeypatch.setattr(api, "port_now", lambda conn, pid: port(pid))
-        monkeypatch.setattr(
-            api, "floating_ip_now", lambda conn, fid: fip(fid, None, "")
+        mocker.patch.object(api, "delete_port", autospec=True, side_effect=delete)
+        mocker.patch.object(
+            api, "release_floating_ip", autospec=True, side_effect=delete
+        )
+        mocker.patch.object(
+            api, "port_now", autospec=True, side_effect=lambda conn, pid: port(pid)
+        )
+        self.mocks["floating_ip_now"] = mocker.patch.object(
+            api,
+            "floating_ip_now",
+            autospec=True,
+            side_effect=lambda conn, fid: fip(fid, None, ""),
         )
 
 
@@ -207,8 +225,8 @@ class Conn:
 
 
 @pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Recorded:
-    return Recorded(monkeypatch)
+def cloud(mocker: MockerFixture) -> Recorded:
+    return Recorded(mocker)
 
 
 def test_audit_all_reads_each_listing_once(cloud: Recorded) -> None:
@@ -241,12 +259,10 @@ def test_audit_all_reads_each_listing_once(cloud: Recorded) -> None:
 
 
 def test_a_failing_audit_does_not_stop_the_others(
-    cloud: Recorded, monkeypatch: pytest.MonkeyPatch
+    cloud: Recorded,
 ) -> None:
-    def broken(*args: Any) -> Any:
-        raise exceptions.HttpException("neutron down")
-
-    monkeypatch.setattr(api, "security_groups", broken)
+    broken = cloud.mocks["security_groups"]
+    broken.side_effect = exceptions.HttpException("neutron down")
     result = audit.all_audits(
         Conn(), store=None, pack_config={}, output_type="to_string"
     )
@@ -254,6 +270,7 @@ def test_a_failing_audit_does_not_stop_the_others(
     assert "audit.security_groups.open" in result.result["errors"]
     assert len(result.result["counts"]) == 8
     assert "FAILED" in result.result["output"]
+    broken.assert_called_once()
 
 
 @pytest.mark.parametrize(
@@ -336,11 +353,10 @@ def test_more_items_than_max_items_is_refused_whole(cloud: Recorded) -> None:
 
 
 def test_an_item_attached_since_the_plan_is_skipped(
-    cloud: Recorded, monkeypatch: pytest.MonkeyPatch
+    cloud: Recorded, mocker: MockerFixture
 ) -> None:
-    monkeypatch.setattr(
-        api, "floating_ip_now", lambda conn, fid: fip(fid, "port-9", "")
-    )
+    now = cloud.mocks["floating_ip_now"]
+    now.side_effect = lambda conn, fid: fip(fid, "port-9", "")
     plan = audit.release_floating_ips(Conn(), older_than_days=30)
     done = audit.release_floating_ips(
         Conn(), older_than_days=30, apply=True, confirm=plan["plan_id"]
@@ -348,6 +364,7 @@ def test_an_item_attached_since_the_plan_is_skipped(
     assert not isinstance(done, Failure)
     assert [i["outcome"] for i in done["items"]] == ["skipped"]
     assert cloud.deleted == []
+    now.assert_called_once_with(mocker.ANY, "f1")  # re-read just before acting
 
 
 def test_audit_all_without_any_smtp_account_still_audits(cloud: Recorded) -> None:

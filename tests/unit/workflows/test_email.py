@@ -5,9 +5,11 @@ Sending for real is tested against aiosmtpd in tests/integration/test_email_acti
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pytest_mock import MockerFixture
 
 import workflows.email
 from email_api.account import SMTPAccount
@@ -25,13 +27,16 @@ ACCOUNT = SMTPAccount(
 
 
 @pytest.fixture(autouse=True)
-def no_sending(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_sending(mocker: MockerFixture) -> Iterator[None]:
     """Any attempt to send fails the test."""
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("nothing may be sent here")
-
-    monkeypatch.setattr(workflows.email, "send_batch", refuse)
+    send = mocker.patch.object(
+        workflows.email,
+        "send_batch",
+        autospec=True,
+        side_effect=AssertionError("nothing may be sent here"),
+    )
+    yield
+    send.assert_not_called()  # also when the workflow caught the AssertionError
 
 
 def test_dry_run_is_the_default_and_returns_the_rendered_message() -> None:

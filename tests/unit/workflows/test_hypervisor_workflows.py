@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from compute_fakes import standard_cloud
+from pytest_mock import MockerFixture
 
 from pack_common import Failure, InputError
 from workflows import hypervisor as wf
@@ -197,7 +198,7 @@ def test_drain_without_a_reason_still_marks_the_service(cloud):
 
 
 def test_drain_wait_bounds_all_migrations_together(
-    monkeypatch: pytest.MonkeyPatch,
+    mocker: MockerFixture,
 ) -> None:
     """wait_seconds is the whole drain's budget (the runner timeout covers it): each
     migration gets what is left when it starts; one not started in time is failed
@@ -212,8 +213,12 @@ def test_drain_wait_bounds_all_migrations_together(
         clock[0] += 40  # each migration takes 40 s
         return MigrationOutcome(step.server, "migrated", step.source, kind=step.kind)
 
-    monkeypatch.setattr(wf.time, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(wf.migrations, "execute_step", execute)
+    mocker.patch.object(
+        wf.time, "monotonic", autospec=True, side_effect=lambda: clock[0]
+    )
+    executed = mocker.patch.object(
+        wf.migrations, "execute_step", autospec=True, side_effect=execute
+    )
     steps = [
         MigrationStep({"id": f"s{i}", "name": f"vm{i}"}, "hv1", "live", None)
         for i in range(4)
@@ -222,6 +227,7 @@ def test_drain_wait_bounds_all_migrations_together(
     assert given == [100, 60, 20]
     assert [o.outcome for o in outcomes] == ["migrated"] * 3 + ["failed"]
     assert "wait_seconds (100 s) ran out" in (outcomes[3].error or "")
+    assert [c.args[1] for c in executed.call_args_list] == steps[:3]  # s3 not started
 
 
 def test_drain_refuses_a_wait_beyond_three_hours() -> None:

@@ -9,6 +9,7 @@ import pytest
 import requests
 from openstack import exceptions as sdk_exceptions
 from project_fakes import FakeConn
+from pytest_mock import MockerFixture
 
 from pack_common import Failure, InputError
 from workflows import identity
@@ -106,19 +107,21 @@ def test_a_refused_role_check_fails_the_run_before_any_change() -> None:
     assert conn.changed() == []
 
 
-def test_membership_idempotent_and_failures_collected(monkeypatch: Any) -> None:
+def test_membership_idempotent_and_failures_collected(mocker: MockerFixture) -> None:
     conn = FakeConn()
     conn.members.add(("g-ops", "u-alice"))
-
-    def broken(*_args: Any) -> bool:
-        raise RuntimeError("keystone said no")
-
-    monkeypatch.setattr(identity.identity, "add_to_group", broken)
+    add = mocker.patch.object(
+        identity.identity,
+        "add_to_group",
+        autospec=True,
+        side_effect=RuntimeError("keystone said no"),
+    )
     result = identity.group_add_users(conn, "ops", ["alice", "bob"], apply=True)  # type: ignore[arg-type]
     assert isinstance(result, Failure)
     outcomes = {i["user"]: i["outcome"] for i in result.result["items"]}
     assert outcomes == {"alice": "unchanged", "bob": "failed"}
     assert result.result["summary"].startswith("1 of 2 failed")
+    add.assert_called_once_with(conn, "g-ops", "u-bob")  # alice is already a member
 
 
 def _assignment(role: str, project: str, **actor: Any) -> Any:

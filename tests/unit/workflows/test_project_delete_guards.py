@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from project_fakes import FakeConn, res
+from pytest_mock import MockerFixture
 
 from openstack_api.projects import Inventory, Owned
 from pack_common import Failure, InputError
@@ -112,14 +111,17 @@ def test_without_purge_only_config_resources_are_removed() -> None:
     assert [s.action for s in steps] == ["delete security group", "delete rbac policy"]
 
 
-def test_refused_delete_is_a_failure_with_the_list(monkeypatch: Any) -> None:
+def test_refused_delete_is_a_failure_with_the_list(mocker: MockerFixture) -> None:
     conn = FakeConn()
     inv = inventory(routers=[Owned("routers", "r1", "rtr")])
-    monkeypatch.setattr(project.projects, "inventory", lambda _c, _p: inv)
+    read = mocker.patch.object(
+        project.projects, "inventory", autospec=True, return_value=inv
+    )
     result = project.delete(conn, {}, "web", confirm="web", apply=True)  # type: ignore[arg-type]
     assert isinstance(result, Failure)
     assert result.result["owned"]["routers"][0]["id"] == "r1"
     assert conn.changed() == []
+    read.assert_called_once_with(conn, "p-web")
 
 
 def test_project_with_children_is_refused_listing_them() -> None:
