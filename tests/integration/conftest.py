@@ -24,6 +24,10 @@ import yaml
 from openstack import exceptions
 from openstack.connection import Connection
 
+# The shared fixture modules are imported by test modules (for their helpers) as well
+# as loaded as plugins: have pytest rewrite their asserts whichever comes first.
+pytest.register_assert_rewrite("os_fixtures_compute", "os_fixtures_projects")
+
 CHECKOUT = Path(__file__).resolve().parents[2]
 NOT_RUNNING = "devcloud is not running: ./tools/devcloud/devcloud up"
 ADMIN_CLOUD = "devcloud-admin"

@@ -127,6 +127,7 @@ def test_image(admin_conn: Connection) -> Iterator[Any]:
     """A tiny public RAW image of the tests' own (seeded images may be re-seeded
     under the tests' feet by a concurrent ``devcloud seed``)."""
     image = admin_conn.image.create_image(
+        allow_duplicates=True,
         name=f"it-compute-image-{uuid.uuid4().hex[:8]}",
         disk_format="raw",
         container_format="bare",

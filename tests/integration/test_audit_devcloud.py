@@ -90,6 +90,7 @@ def _wait(conn: Connection, server_id: str, statuses: tuple[str, ...]) -> Any:
 
 def _image(conn: Connection, name: str, owner: str, **props: Any) -> Any:
     image = conn.image.create_image(
+        allow_duplicates=True,
         name=name,
         disk_format="raw",
         container_format="bare",
@@ -199,7 +200,7 @@ def _plant(admin: Connection, clouds: dict[str, Any], p: Planted) -> None:
         project_id=p.project.id,
         external_gateway_info={"network_id": ext.id},
     )
-    admin.network.add_interface_to_router(p.router, subnet_id=p.subnet.id)
+    admin.network.add_interface_to_router(p.router, subnet=p.subnet.id)
     p.fips["attached"] = admin.network.create_ip(
         floating_network_id=ext.id,
         project_id=p.project.id,
@@ -276,9 +277,7 @@ def _remove(admin: Connection, p: Planted) -> None:
     for fip in p.fips.values():
         step(admin.network.delete_ip, fip.id, ignore_missing=True)
     if p.router is not None and p.subnet is not None:
-        step(
-            admin.network.remove_interface_from_router, p.router, subnet_id=p.subnet.id
-        )
+        step(admin.network.remove_interface_from_router, p.router, subnet=p.subnet.id)
     if p.router is not None:
         step(admin.network.delete_router, p.router.id, ignore_missing=True)
     for port in p.ports.values():

@@ -373,6 +373,7 @@ def script_server(admin_conn: Connection) -> Iterator[Any]:
     """A server named ``<script>alert(1)</script>`` created by the admin user (who
     has no email address) in the admin project, deleted afterwards."""
     image = admin_conn.image.create_image(
+        allow_duplicates=True,
         name=f"it-campaign-image-{uuid.uuid4().hex[:8]}",
         disk_format="raw",
         container_format="bare",

@@ -46,6 +46,7 @@ def make_server(admin_conn: Connection, unique_name, cleanup) -> Any:
     )
     cleanup(admin_conn.network.delete_subnet, subnet)
     image = admin_conn.image.create_image(
+        allow_duplicates=True,
         name=unique_name("img"),
         disk_format="raw",
         container_format="bare",

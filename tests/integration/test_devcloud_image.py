@@ -15,6 +15,7 @@ def test_image_shared_to_another_project(
     admin_conn: Connection, user_conn: Connection, unique_name, cleanup
 ) -> None:
     image = admin_conn.image.create_image(
+        allow_duplicates=True,
         name=unique_name("img"),
         disk_format="raw",
         container_format="bare",

@@ -107,7 +107,7 @@ def test_show_lists_the_hosts_aggregates(
     cleanup(admin_conn.compute.delete_aggregate, aggregate)
     admin_conn.compute.add_host_to_aggregate(aggregate, scratch_host)
     cleanup(admin_conn.compute.remove_host_from_aggregate, aggregate, scratch_host)
-    admin_conn.compute.set_aggregate_metadata(aggregate, {"it-purpose": "show"})
+    admin_conn.compute.set_aggregate_metadata(aggregate, **{"it-purpose": "show"})
 
     ok, shown = run_action("hypervisor.show", hypervisor=scratch_host)
     assert ok, shown

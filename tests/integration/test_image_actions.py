@@ -22,6 +22,7 @@ def test_share_accept_and_unshare_seen_from_the_other_project(
     run_action, admin_conn: Connection, user_conn: Connection, unique_name, cleanup
 ):
     image = admin_conn.image.create_image(
+        allow_duplicates=True,
         name=unique_name("img"),
         disk_format="raw",
         container_format="bare",
@@ -67,6 +68,7 @@ def test_share_refusals_name_the_parameter(
     run_action, admin_conn: Connection, unique_name, cleanup
 ):
     public = admin_conn.image.create_image(
+        allow_duplicates=True,
         name=unique_name("pub"),
         disk_format="raw",
         container_format="bare",
@@ -75,6 +77,7 @@ def test_share_refusals_name_the_parameter(
     ).id
     cleanup(admin_conn.image.delete_image, public)
     shared = admin_conn.image.create_image(
+        allow_duplicates=True,
         name=unique_name("shr"),
         disk_format="raw",
         container_format="bare",
@@ -109,6 +112,7 @@ def test_share_reports_the_visibility_after_the_change(
     now), with ``previous_visibility`` private; the dry run changed nothing and
     reports the current visibility."""
     image = admin_conn.image.create_image(
+        allow_duplicates=True,
         name=unique_name("vis"),
         disk_format="raw",
         container_format="bare",

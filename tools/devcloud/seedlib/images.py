@@ -35,6 +35,7 @@ def seed_images(ctx: SeedContext) -> None:
             image = found[0]
         else:
             image = conn.image.create_image(
+                allow_duplicates=True,
                 name=spec["name"],
                 disk_format="raw",
                 container_format="bare",
