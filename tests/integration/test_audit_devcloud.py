@@ -1,11 +1,10 @@
 """The estate audits on the devcloud: each finds exactly what the test planted.
 
-One module fixture plants a small unhealthy estate, next to healthy controls, in
-scratch projects of its own (``it-audit-<token>``): an unattached floating IP, an
-orphaned port, servers of a disabled user, of a deleted user and of a disabled
-project, a project without members, an unused image and a stale snapshot, a server
-in ERROR (a flavor no host can take: Nova's fault says so), a security group open
-on 22 and 3389, and a Placement allocation of a consumer that is no server. Every
+One module fixture plants a small unhealthy estate next to healthy controls in
+scratch projects of its own (``audit_estate.plant``: an unattached floating IP, an
+orphaned port, servers of inactive owners, a project without members, an unused
+image and a stale snapshot, a server in ERROR, a security group open on 22 and
+3389, a Placement allocation of a consumer that is no server). Every
 audit runs scoped to those projects (other engineers use the same devcloud at the
 same time) and must report exactly the planted problems; a second run over every
 project must still report them and none of the seeded healthy resources. Each
@@ -16,286 +15,17 @@ Everything is removed in ``finally`` blocks, whatever the test did.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-import openstack
 import pytest
+from audit_estate import PREFIX, Planted, expected_findings, found_ids, plant, remove
 from openstack import exceptions
 from openstack.connection import Connection
-from os_fixtures_compute import SCRATCH_HOST, TINY_FLAVOR, delete_server
-from os_fixtures_projects import scrub_project
 from pytest_mock import MockerFixture
 
 pytest_plugins = ["os_fixtures_compute"]
-
-PREFIX = "it-audit-"
-PASSWORD = "it-audit-Pa55word!"
-
-
-@dataclass
-class Planted:
-    """What the fixture planted, by role."""
-
-    token: str
-    project: Any = None
-    project_off: Any = None
-    project_empty: Any = None
-    users: dict[str, Any] = field(default_factory=dict)
-    servers: dict[str, Any] = field(default_factory=dict)
-    images: dict[str, Any] = field(default_factory=dict)
-    ports: dict[str, Any] = field(default_factory=dict)
-    fips: dict[str, Any] = field(default_factory=dict)
-    groups: dict[str, Any] = field(default_factory=dict)
-    rules: dict[str, Any] = field(default_factory=dict)
-    network: Any = None
-    subnet: Any = None
-    router: Any = None
-    flavor: Any = None
-    consumer: str = ""
-
-    @property
-    def project_ids(self) -> list[str]:
-        """The scratch projects, for ``from_projects``."""
-        return [self.project.id, self.project_off.id, self.project_empty.id]
-
-
-def _user_conn(clouds: dict[str, Any], user: Any, project: Any) -> Connection:
-    auth = dict(clouds["devcloud-admin"]["auth"])
-    auth.update(
-        username=user.name,
-        password=PASSWORD,
-        project_id=project.id,
-        user_domain_id="default",
-    )
-    for key in ("project_name", "project_domain_name", "project_domain_id"):
-        auth.pop(key, None)
-    return openstack.connect(
-        region_name=clouds["devcloud-admin"].get("region_name"), **auth
-    )
-
-
-def _wait(conn: Connection, server_id: str, statuses: tuple[str, ...]) -> Any:
-    deadline = time.monotonic() + 180
-    while True:
-        server = conn.compute.get_server(server_id)
-        if server.status in statuses:
-            return server
-        assert time.monotonic() < deadline, f"{server.name}: still {server.status}"
-        time.sleep(0.5)
-
-
-def _image(conn: Connection, name: str, owner: str, **props: Any) -> Any:
-    image = conn.image.create_image(
-        allow_duplicates=True,
-        name=name,
-        disk_format="raw",
-        container_format="bare",
-        visibility="shared",
-        owner=owner,
-        data=bytes(1024),
-        **props,
-    )
-    deadline = time.monotonic() + 60
-    while conn.image.get_image(image.id).status != "active":
-        assert time.monotonic() < deadline, f"image {name} never became active"
-        time.sleep(0.5)
-    return conn.image.get_image(image.id)
-
-
-def _plant(admin: Connection, clouds: dict[str, Any], p: Planted) -> None:
-    """Create the estate (each piece recorded in ``p`` as soon as it exists)."""
-    name = f"{PREFIX}{p.token}"
-    p.project = admin.identity.create_project(name=name, domain_id="default")
-    p.project_off = admin.identity.create_project(
-        name=f"{PREFIX}off-{p.token}", domain_id="default"
-    )
-    p.project_empty = admin.identity.create_project(
-        name=f"{PREFIX}empty-{p.token}", domain_id="default"
-    )
-    member = admin.identity.find_role("member", ignore_missing=False)
-    for role in ("disabled", "deleted", "active"):
-        user = admin.identity.create_user(
-            name=f"{PREFIX}{role}-{p.token}", password=PASSWORD, domain_id="default"
-        )
-        p.users[role] = user
-        admin.identity.assign_project_role_to_user(p.project, user, member)
-    admin.identity.assign_project_role_to_user(p.project_off, p.users["active"], member)
-
-    # images: one the servers boot from, one nobody uses, one old snapshot
-    p.images["used"] = _image(admin, f"{name}-used", p.project.id)
-    p.images["unused"] = _image(admin, f"{name}-unused", p.project.id)
-    p.images["snapshot"] = _image(
-        admin,
-        f"{name}-snap",
-        p.project.id,
-        image_type="snapshot",
-        instance_uuid=str(uuid.uuid4()),
-    )
-    admin.image.add_member(p.images["used"].id, member_id=p.project_off.id)
-    admin.image.update_member(p.project_off.id, p.images["used"].id, status="accepted")
-
-    # a flavor no host can take: its server goes to ERROR with a fault
-    p.flavor = admin.compute.create_flavor(
-        name=f"{name}-huge", ram=2_000_000, vcpus=1, disk=1, is_public=False
-    )
-    admin.compute.flavor_add_tenant_access(p.flavor.id, p.project.id)
-    admin.set_compute_quotas(p.project.id, ram=-1)  # the scheduler must refuse it
-    tiny = admin.compute.find_flavor(TINY_FLAVOR, ignore_missing=False)
-
-    def boot(user: str, project: Any, label: str, flavor: Any = tiny) -> Any:
-        conn = _user_conn(clouds, p.users[user], project)
-        try:
-            server = conn.compute.create_server(
-                name=f"{name}-{label}",
-                flavor_id=flavor.id,
-                image_id=p.images["used"].id,
-                networks="none",
-            )
-        finally:
-            conn.close()
-        p.servers[label] = server
-        return server
-
-    boot("disabled", p.project, "of-disabled-user")
-    boot("deleted", p.project, "of-deleted-user")
-    boot("active", p.project, "healthy")
-    boot("active", p.project_off, "of-disabled-project")
-    boot("active", p.project, "error", flavor=p.flavor)
-    for label, server in p.servers.items():
-        wanted = ("ERROR",) if label == "error" else ("ACTIVE",)
-        p.servers[label] = _wait(admin, server.id, wanted)
-    admin.identity.update_user(p.users["disabled"], is_enabled=False)
-    admin.identity.delete_user(p.users["deleted"])
-    admin.identity.update_project(p.project_off, is_enabled=False)
-
-    # network: an orphaned port, a port in use, floating IPs
-    p.network = admin.network.create_network(name=name, project_id=p.project.id)
-    p.subnet = admin.network.create_subnet(
-        name=name,
-        network_id=p.network.id,
-        project_id=p.project.id,
-        ip_version=4,
-        cidr="10.251.0.0/24",
-    )
-    p.ports["orphaned"] = admin.network.create_port(
-        name=f"{name}-orphan", network_id=p.network.id, project_id=p.project.id
-    )
-    p.ports["in-use"] = admin.network.create_port(
-        name=f"{name}-in-use",
-        network_id=p.network.id,
-        project_id=p.project.id,
-        device_id=str(uuid.uuid4()),
-        device_owner="compute:nova",
-    )
-    ext = admin.network.find_network("ext-net", ignore_missing=False)
-    p.fips["unattached"] = admin.network.create_ip(
-        floating_network_id=ext.id, project_id=p.project.id
-    )
-    p.router = admin.network.create_router(
-        name=name,
-        project_id=p.project.id,
-        external_gateway_info={"network_id": ext.id},
-    )
-    admin.network.add_interface_to_router(p.router, subnet=p.subnet.id)
-    p.fips["attached"] = admin.network.create_ip(
-        floating_network_id=ext.id,
-        project_id=p.project.id,
-        port_id=p.ports["in-use"].id,
-    )
-
-    # security groups: open on 22 and 3389, and a safe one
-    p.groups["open"] = admin.network.create_security_group(
-        name=f"{name}-open", project_id=p.project.id
-    )
-    p.groups["safe"] = admin.network.create_security_group(
-        name=f"{name}-safe", project_id=p.project.id
-    )
-    for key, group, low, high, prefix, ethertype in (
-        ("ssh", "open", 22, 22, "0.0.0.0/0", "IPv4"),
-        ("rdp", "open", 3389, 3390, "::/0", "IPv6"),
-        ("https", "safe", 443, 443, "0.0.0.0/0", "IPv4"),
-        ("ssh-internal", "safe", 22, 22, "10.0.0.0/8", "IPv4"),
-    ):
-        p.rules[key] = admin.network.create_security_group_rule(
-            security_group_id=p.groups[group].id,
-            direction="ingress",
-            protocol="tcp",
-            port_range_min=low,
-            port_range_max=high,
-            remote_ip_prefix=prefix,
-            ethertype=ethertype,
-        )
-
-    # a Placement allocation whose consumer is no server
-    providers = admin.placement.get("/resource_providers", microversion="1.28")
-    provider = next(
-        rp
-        for rp in providers.json()["resource_providers"]
-        if rp["name"] == SCRATCH_HOST
-    )
-    p.consumer = str(uuid.uuid4())
-    response = admin.placement.put(
-        f"/allocations/{p.consumer}",
-        json={
-            "allocations": {
-                provider["uuid"]: {"resources": {"VCPU": 1, "MEMORY_MB": 64}}
-            },
-            "project_id": p.project.id,
-            "user_id": p.users["active"].id,
-            "consumer_generation": None,
-        },
-        microversion="1.28",
-    )
-    assert response.status_code == 204, response.text
-
-
-def _quietly(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    try:
-        func(*args, **kwargs)
-    except exceptions.NotFoundException:
-        pass
-
-
-def _remove(admin: Connection, p: Planted) -> None:
-    """Remove everything ``_plant`` created, whatever state it was left in."""
-    errors: list[str] = []
-
-    def step(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        try:
-            _quietly(func, *args, **kwargs)
-        except Exception as error:  # keep removing the rest
-            errors.append(f"{getattr(func, '__name__', func)}: {error}")
-
-    if p.consumer:
-        step(admin.placement.delete, f"/allocations/{p.consumer}")
-    for server in p.servers.values():
-        step(delete_server, admin, server.id)
-    for fip in p.fips.values():
-        step(admin.network.delete_ip, fip.id, ignore_missing=True)
-    if p.router is not None and p.subnet is not None:
-        step(admin.network.remove_interface_from_router, p.router, subnet=p.subnet.id)
-    if p.router is not None:
-        step(admin.network.delete_router, p.router.id, ignore_missing=True)
-    for port in p.ports.values():
-        step(admin.network.delete_port, port.id, ignore_missing=True)
-    for group in p.groups.values():
-        step(admin.network.delete_security_group, group.id, ignore_missing=True)
-    if p.network is not None:
-        step(admin.network.delete_network, p.network.id, ignore_missing=True)
-    for image in p.images.values():
-        step(admin.image.delete_image, image.id, ignore_missing=True)
-    if p.flavor is not None:
-        step(admin.compute.delete_flavor, p.flavor.id, ignore_missing=True)
-    for user in p.users.values():
-        step(admin.identity.delete_user, user.id, ignore_missing=True)
-    for project in (p.project, p.project_off, p.project_empty):
-        if project is not None:
-            step(scrub_project, admin, project.name)
-    assert not errors, "cleanup failed: " + "; ".join(errors)
 
 
 @pytest.fixture(scope="module")
@@ -303,10 +33,10 @@ def planted(admin_conn: Connection, clouds: dict[str, Any]) -> Iterator[Planted]
     """The planted estate, removed after the module."""
     p = Planted(token=uuid.uuid4().hex[:8])
     try:
-        _plant(admin_conn, clouds, p)
+        plant(admin_conn, clouds, p)
         yield p
     finally:
-        _remove(admin_conn, p)
+        remove(admin_conn, p)
 
 
 @pytest.fixture
@@ -495,6 +225,7 @@ def test_audit_all_scoped_is_exactly_the_planted(audit: Any, planted: Planted) -
         stuck_hours=0,
         to_addresses=["ops@devcloud.test"],
     )
+    assert found_ids(result) == expected_findings(planted)
     assert result["counts"] == {
         "audit.floating_ips.unattached": 1,
         "audit.ports.orphaned": 1,
