@@ -17,7 +17,6 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from http import HTTPStatus
 from typing import Any, Self
 from urllib.parse import quote
 
@@ -27,7 +26,7 @@ from requests.adapters import HTTPAdapter
 from jupyter_api.environment import CONFIG_KEY, JupyterEnv
 from jupyter_api.models import HubUser, ServerState, StartResult
 from jupyter_api.pace import MAX_WORKERS, Deadline
-from pack_common import HTTPClient, ServiceFailure, network_cause, one_line
+from pack_common import HTTPClient, HTTPServiceError, one_line
 
 #: Without this Accept header ``GET /users`` is a plain list silently capped at 200.
 PAGINATION_MEDIA_TYPE = "application/jupyterhub-pagination+json"
@@ -36,10 +35,16 @@ _SCOPES = re.compile(r"requires any of \[([^\]]*)\]")
 _BAD_TOKEN = "invalid credentials"
 
 
-class JupyterHubError(RuntimeError):
-    """A hub request failed; the message names the hub, the user, the call and the
-    hub's answer. ``url`` is the request's URL; ``status`` is None when no answer
-    came (``failure()`` then says why: refused, timed out, reset ...)."""
+class JupyterHubError(HTTPServiceError):
+    """A hub request failed; the message names the hub (its ``jupyter_env``), the
+    user, the call and the hub's answer. ``url`` is the request's URL; ``status``
+    is None when no answer came (``failure()`` then says why: refused, timed out,
+    reset ...)."""
+
+    parameter = "jupyter_env"
+    service = "jupyterhub"
+    label = "JupyterHub"
+    unauthorized = "the hub refused the token"
 
     def __init__(
         self,
@@ -50,47 +55,14 @@ class JupyterHubError(RuntimeError):
         user: str | None = None,
         url: str | None = None,
     ) -> None:
-        who = f", user {user!r}" if user else ""
         super().__init__(
-            f"jupyter_env {env!r}{who}: {call} failed ({status}): {message}"
+            env, call, status, message, url, f"user {user!r}" if user else ""
         )
-        self.env = env
-        self.call = call
-        self.status = status
         self.user = user
-        self.url = url
-        self.hub_message = message
-        #: The request's timeout in seconds, when it timed out (set by ``request``).
-        self.timeout: float | None = None
 
-    def failure(self) -> ServiceFailure:
-        """This error as an operator reads it: environment, URL and cause."""
-        return ServiceFailure(
-            parameter="jupyter_env",
-            cause=self.cause(),
-            account=self.env,
-            endpoint=self.url,
-            service="jupyterhub",
-            status=self.status,
-            detail=one_line(self),
-        )
-
-    def cause(self) -> str:
-        """What went wrong in a few words: "connection refused", "timed out after
-        30 s", "403 Forbidden from JupyterHub: ..."."""
-        if self.status is None:
-            cause = network_cause(self) or one_line(self.hub_message, 200)
-            if cause == "timed out" and self.timeout is not None:
-                cause = f"timed out after {self.timeout:g} s"
-        elif self.status == 401:
-            cause = "401 Unauthorized: the hub refused the token"
-        else:
-            try:
-                head = f"{self.status} {HTTPStatus(self.status).phrase}"
-            except ValueError:
-                head = str(self.status)
-            cause = f"{head} from JupyterHub: {one_line(self.hub_message, 300)}"
-        return cause
+    def forbidden(self) -> str:
+        """A 403 with the hub's own words (the client adds what scope is lacking)."""
+        return f"403 Forbidden from JupyterHub: {one_line(self.service_message, 300)}"
 
     def short(self) -> str:
         """One user's error in a line: ``user 'a': GET /users/a failed: timed out``."""

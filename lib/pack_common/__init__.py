@@ -216,39 +216,55 @@ class HTTPServiceError(RuntimeError):
     unauthorized = "the service refused the credentials"
 
     def __init__(
-        self, account: str, call: str, status: int | None, message: str, url: str
+        self,
+        account: str,
+        call: str,
+        status: int | None,
+        message: str,
+        url: str | None,
+        subject: str = "",
     ) -> None:
+        """``subject`` (``user 'alice'``) names what the call was about, if not
+        only the account."""
+        about = f", {subject}" if subject else ""
         super().__init__(
-            f"{self.parameter} {account!r}: {call} failed ({status}): {message}"
+            f"{self.parameter} {account!r}{about}: {call} failed ({status}): {message}"
         )
         self.account = account
         self.call = call
         self.status = status
         self.url = url
         self.service_message = message
+        #: The request's timeout in seconds, when it timed out (set by the client).
+        self.timeout: float | None = None
 
     def forbidden(self) -> str:
         """The cause of a 403."""
         return "403 Forbidden: the account may not do this"
 
-    def failure(self) -> ServiceFailure:
-        """This error as an operator reads it: account, URL and cause."""
+    def cause(self) -> str:
+        """What went wrong in a few words: "connection refused", "timed out after
+        30 s", "401 Unauthorized: ...", "503 Service Unavailable from ...: ..."."""
         if self.status is None:
             cause = network_cause(self) or one_line(self.service_message, 200)
-        elif self.status == 401:
-            cause = f"401 Unauthorized: {self.unauthorized}"
-        elif self.status == 403:
-            cause = self.forbidden()
-        else:
-            try:
-                head = f"{self.status} {HTTPStatus(self.status).phrase}"
-            except ValueError:
-                head = str(self.status)
-            said = one_line(self.service_message, 300)
-            cause = f"{head} from {self.label}: {said}"
+            if cause == "timed out" and self.timeout is not None:
+                cause = f"timed out after {self.timeout:g} s"
+            return cause
+        if self.status == 401:
+            return f"401 Unauthorized: {self.unauthorized}"
+        if self.status == 403:
+            return self.forbidden()
+        try:
+            head = f"{self.status} {HTTPStatus(self.status).phrase}"
+        except ValueError:
+            head = str(self.status)
+        return f"{head} from {self.label}: {one_line(self.service_message, 300)}"
+
+    def failure(self) -> ServiceFailure:
+        """This error as an operator reads it: account, URL and cause."""
         return ServiceFailure(
             parameter=self.parameter,
-            cause=cause,
+            cause=self.cause(),
             account=self.account,
             endpoint=self.url,
             service=self.service,
