@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pack_common import ConfigError, require_fields, validation
+from pack_common import ConfigError, service_account_values, tls_verify
 
 CONFIG_KEY = "alertmanager_accounts"
 #: The ``createdBy`` of the silences the pack makes, unless the account says otherwise.
@@ -40,19 +40,10 @@ class AlertmanagerAccount:
     @classmethod
     def from_config(cls, entry: Mapping[str, Any]) -> AlertmanagerAccount:
         """Build from a pack config entry, naming the config key of any problem."""
-        require_fields(entry, CONFIG_KEY, ("name", "url"))
-        known = set(cls.__dataclass_fields__)
-        values = {k: v for k, v in entry.items() if k in known and v not in (None, "")}
-        name = values["name"]
-        values["url"] = str(values["url"]).rstrip("/")
-        if not values["url"].startswith(("http://", "https://")):
-            raise _bad(name, "url", "must start with http:// or https://")
-        values["timeout"] = validation.config_whole_number(
-            f"pack config '{CONFIG_KEY}' entry {name!r}: 'timeout'",
-            values.get("timeout", 30),
-            1,
-            note="seconds",
+        values = service_account_values(
+            entry, CONFIG_KEY, cls.__dataclass_fields__, ("name", "url")
         )
+        name = values["name"]
         if values.get("token") and (values.get("username") or values.get("password")):
             raise _bad(name, "token", "give either token or username/password")
         if bool(values.get("username")) != bool(values.get("password")):
@@ -64,7 +55,7 @@ class AlertmanagerAccount:
     @property
     def tls_verify(self) -> bool | str:
         """What ``requests`` takes as ``verify``: the CA file, or the flag."""
-        return self.ca_file if self.verify and self.ca_file else self.verify
+        return tls_verify(self.verify, self.ca_file)
 
 
 def _bad(name: str, key: str, message: str) -> ConfigError:

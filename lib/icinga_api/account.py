@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pack_common import ConfigError, require_fields, validation
+from pack_common import ConfigError, service_account_values, tls_verify
 
 CONFIG_KEY = "icinga_accounts"
 DEFAULT_AUTHOR = "openstack_ops"
@@ -35,21 +35,15 @@ class IcingaAccount:
     @classmethod
     def from_config(cls, entry: Mapping[str, Any]) -> IcingaAccount:
         """Build from a pack config entry, naming the config key of any problem."""
-        require_fields(entry, CONFIG_KEY, ("name", "url", "username", "password"))
-        known = set(cls.__dataclass_fields__)
-        values = {k: v for k, v in entry.items() if k in known and v not in (None, "")}
+        values = service_account_values(
+            entry,
+            CONFIG_KEY,
+            cls.__dataclass_fields__,
+            ("name", "url", "username", "password"),
+        )
         name = values["name"]
-        values["url"] = str(values["url"]).rstrip("/")
         if values["url"].endswith("/v1"):
             values["url"] = values["url"][: -len("/v1")]
-        if not values["url"].startswith(("http://", "https://")):
-            raise _bad(name, "url", "must start with https:// (or http://)")
-        values["timeout"] = validation.config_whole_number(
-            f"pack config '{CONFIG_KEY}' entry {name!r}: 'timeout'",
-            values.get("timeout", 30),
-            1,
-            note="seconds",
-        )
         if "{host}" not in str(values.get("host_name_template", "{host}")):
             raise _bad(name, "host_name_template", "must contain {host}")
         return cls(**values)
@@ -57,7 +51,7 @@ class IcingaAccount:
     @property
     def tls_verify(self) -> bool | str:
         """What ``requests`` takes as ``verify``: the CA file, or the flag."""
-        return self.ca_file if self.verify and self.ca_file else self.verify
+        return tls_verify(self.verify, self.ca_file)
 
     def host_name(self, hypervisor: str) -> str:
         """Icinga's name of the hypervisor's host."""

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pack_common import require_fields, validation
+from pack_common import service_account_values, validation
 
 CONFIG_KEY = "jupyter_envs"
 _REQUIRED = ("url", "token")
-_POSITIVE_INTS = ("timeout", "inactive_days", "max_unconfirmed_deletes")
+_LIMITS = ("inactive_days", "max_unconfirmed_deletes")
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,10 @@ class JupyterEnv:
     @classmethod
     def from_config(cls, entry: Mapping[str, Any]) -> JupyterEnv:
         """Build from a pack config entry, naming the config key of any problem."""
-        require_fields(entry, CONFIG_KEY, _REQUIRED)
-        known = set(cls.__dataclass_fields__)
-        values = {k: v for k, v in entry.items() if k in known and v is not None}
-        values["url"] = str(values["url"]).rstrip("/")
-        for key in _POSITIVE_INTS:
+        values = service_account_values(
+            entry, CONFIG_KEY, cls.__dataclass_fields__, _REQUIRED
+        )
+        for key in _LIMITS:
             if values.get(key) is not None:
                 values[key] = validation.config_whole_number(
                     f"pack config '{CONFIG_KEY}' entry {values.get('name')!r}: '{key}'",

@@ -31,20 +31,10 @@ from typing import Any, Protocol, Self
 
 import requests
 
+from pack_common import validation
+from pack_common.errors import ConfigError, InputError
 
-class ConfigError(ValueError):
-    """The pack config is missing a key or holds a bad value; the message names it."""
-
-
-class InputError(ValueError):
-    """An action parameter is invalid; the message names the parameter.
-
-    Raised by workflows while validating, before anything is changed.
-    """
-
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(f"parameter '{parameter}': {message}")
-        self.parameter = parameter
+__all__ = ["ConfigError", "InputError", "validation"]
 
 
 @dataclass
@@ -107,6 +97,37 @@ def require_fields(entry: Mapping[str, Any], key: str, fields: tuple[str, ...]) 
             f"pack config '{key}' entry {name!r} lacks required "
             + ", ".join(f"'{f}'" for f in missing)
         )
+
+
+def service_account_values(
+    entry: Mapping[str, Any],
+    key: str,
+    fields: Iterable[str],
+    required: tuple[str, ...],
+) -> dict[str, Any]:
+    """The values of a REST service's config entry (pack config ``key``): the
+    ``required`` fields checked, only the account's ``fields`` kept (empty ones
+    dropped, so the dataclass default applies), ``url`` without a trailing slash
+    and starting with http:// or https://, ``timeout`` a whole number of seconds
+    from 1. Every problem is a ``ConfigError`` naming the key and the entry."""
+    require_fields(entry, key, required)
+    known = set(fields)
+    values = {k: v for k, v in entry.items() if k in known and v not in (None, "")}
+    where = f"pack config '{key}' entry {values.get('name')!r}"
+    values["url"] = str(values["url"]).rstrip("/")
+    if not values["url"].startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: 'url' must start with https:// (or http://)")
+    if "timeout" in values:
+        values["timeout"] = validation.config_whole_number(
+            f"{where}: 'timeout'", values["timeout"], 1, note="seconds"
+        )
+    return values
+
+
+def tls_verify(verify: bool, ca_file: str | None) -> bool | str:
+    """What ``requests`` takes as ``verify``: the CA file when verifying against
+    one, else the flag."""
+    return ca_file if verify and ca_file else verify
 
 
 class KeyValueStore(Protocol):

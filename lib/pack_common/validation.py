@@ -29,7 +29,7 @@ import math
 import unicodedata
 from typing import Any
 
-from pack_common import ConfigError, InputError
+from pack_common.errors import ConfigError, InputError
 
 #: The largest value of a 32-bit signed integer column (Nova's, Neutron's and
 #: Cinder's ``MAX_INT``: the largest quota limit they accept).

@@ -31,5 +31,12 @@ def test_missing_token_names_the_config_key() -> None:
 @pytest.mark.parametrize("key", ["timeout", "inactive_days", "max_unconfirmed_deletes"])
 @pytest.mark.parametrize("value", [0, -1, "3", True])
 def test_bad_numbers_name_the_key(key: str, value: object) -> None:
-    with pytest.raises(ConfigError, match=f"'{key}' must be a whole number >= 1, got"):
-        JupyterEnv.from_config({"name": "dev", "url": "u", "token": "t", key: value})
+    with pytest.raises(ConfigError, match=f"'{key}' must be a whole number >= 1"):
+        JupyterEnv.from_config(
+            {"name": "dev", "url": "https://hub", "token": "t", key: value}
+        )
+
+
+def test_a_url_without_scheme_names_the_key() -> None:
+    with pytest.raises(ConfigError, match="entry 'dev': 'url' must start with https"):
+        JupyterEnv.from_config({"name": "dev", "url": "hub.example.org", "token": "t"})
