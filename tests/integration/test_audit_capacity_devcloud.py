@@ -1,12 +1,14 @@
 """capacity.report on the devcloud: its numbers are Placement's, and "how many
 more fit" is what the scheduler then accepts.
 
-The numbers are cross-checked against Placement read directly with openstacksdk
-(python-openstackclient, hence ``openstack resource provider inventory list``,
-is not installed on this machine). The room check boots, on the scratch host
-``devcloud-hv4``, as many servers of a flavor sized so that exactly two fit as
-the report says, then sees the next one refused by the scheduler. The servers
-live in a scratch project ``it-audit-cap-<token>`` (no quota) removed afterwards.
+The numbers are cross-checked against python-openstackclient's osc-placement
+plugin, the independent oracle (``oracle_cli.OpenStackCLI`` on cloud
+``devcloud-admin``): ``openstack resource provider list``, ``resource provider
+inventory list <uuid>`` and ``resource provider usage show <uuid>`` (``-f json``).
+The room check boots, on the scratch host ``devcloud-hv4``, as many servers of a
+flavor sized so that exactly two fit as the report says, then sees the next one
+refused by the scheduler. The servers live in a scratch project
+``it-audit-cap-<token>`` (no quota) removed afterwards.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import openstack
 import pytest
 from openstack.connection import Connection
+from oracle_cli import OpenStackCLI, oracle_clouds_yaml
 from os_fixtures_compute import delete_server
 from os_fixtures_projects import scrub_project
 
@@ -28,8 +31,11 @@ pytest_plugins = ["os_fixtures_compute"]
 SCRATCH_HOST = "devcloud-hv4"
 
 
-def _placement(conn: Connection, path: str) -> dict[str, Any]:
-    return conn.placement.get(path, microversion="1.28").json()
+@pytest.fixture(scope="module")
+def cli(clouds: dict[str, Any]) -> OpenStackCLI:
+    """The ``openstack`` CLI (with osc-placement) on the admin cloud, the oracle."""
+    del clouds  # checked: the devcloud answers and clouds.yaml has the admin cloud
+    return OpenStackCLI(oracle_clouds_yaml(), "devcloud-admin")
 
 
 def _report(run_action: Any, **params: Any) -> dict[str, Any]:
@@ -39,29 +45,33 @@ def _report(run_action: Any, **params: Any) -> dict[str, Any]:
 
 
 def test_numbers_are_placements_on_every_host(
-    run_action: Any, admin_conn: Connection
+    run_action: Any, cli: OpenStackCLI
 ) -> None:
-    providers = _placement(admin_conn, "/resource_providers")["resource_providers"]
+    providers = cli("resource provider list", fresh=True)
+    uuids = [p["uuid"] for p in providers]
+    inventory = {u: f"resource provider inventory list {u}" for u in uuids}
+    cli.batch(list(inventory.values()), fresh=True)
+    usage = {u: f"resource provider usage show {u}" for u in uuids}
 
     def usages() -> dict[str, dict[str, int]]:
+        cli.batch(list(usage.values()), fresh=True)  # one CLI process, read now
         return {
-            p["uuid"]: _placement(
-                admin_conn, f"/resource_providers/{p['uuid']}/usages"
-            )["usages"]
-            for p in providers
+            u: {row["resource_class"]: row["usage"] for row in cli(command)}
+            for u, command in usage.items()
         }
 
     before = usages()
     report = _report(run_action, output_type="to_props")
     after = usages()
     by_uuid = {h["provider_uuid"]: h for h in report["hosts"]}
-    assert set(by_uuid) == {p["uuid"] for p in providers}
+    assert set(by_uuid) == set(uuids)
     for provider in providers:
         uuid_ = provider["uuid"]
-        inventories = _placement(admin_conn, f"/resource_providers/{uuid_}/inventories")
+        assert by_uuid[uuid_]["provider"] == provider["name"]
+        inventories = {row["resource_class"]: row for row in cli(inventory[uuid_])}
         reported = by_uuid[uuid_]["resources"]
-        assert set(reported) == set(inventories["inventories"])
-        for rc, inv in inventories["inventories"].items():
+        assert set(reported) == set(inventories)
+        for rc, inv in inventories.items():
             capacity = int((inv["total"] - inv["reserved"]) * inv["allocation_ratio"])
             row = reported[rc]
             assert (row["total"], row["reserved"], row["allocation_ratio"]) == (

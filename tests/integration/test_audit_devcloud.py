@@ -7,10 +7,20 @@ image and a stale snapshot, a server in ERROR, a security group open on 22 and
 3389, a Placement allocation of a consumer that is no server). Every
 audit runs scoped to those projects (other engineers use the same devcloud at the
 same time) and must report exactly the planted problems; a second run over every
-project must still report them and none of the seeded healthy resources. Each
-answer is cross-checked against openstacksdk directly (python-openstackclient is
-not installed on this machine, so ``openstack ... -f json`` cannot be used).
-Everything is removed in ``finally`` blocks, whatever the test did.
+project must still report them and none of the seeded healthy resources.
+
+Each answer is cross-checked against python-openstackclient, the independent
+oracle: ``openstack ... -f json`` on the same cloud (``oracle_cli.OpenStackCLI``,
+cloud ``devcloud-admin``, one CLI per module, several commands per CLI process).
+The oracle recomputes each audit's rule from the CLI's own listings and shows
+(``floating ip list``, ``port list`` / ``port show``, ``server list --long`` /
+``server show``, ``user show``, ``project show``, ``role assignment list``,
+``image list`` / ``image show``, ``security group list`` / ``security group rule
+list``, and osc-placement's ``resource provider show --allocations`` / ``resource
+provider allocation show``) and must find the same ids. openstacksdk only plants
+the estate and removes it (and sets up the remediations); after a remediation the
+CLI re-reads the cloud (``fresh=True``). Everything is removed in ``finally``
+blocks, whatever the test did.
 """
 
 from __future__ import annotations
@@ -23,9 +33,19 @@ import pytest
 from audit_estate import PREFIX, Planted, expected_findings, found_ids, plant, remove
 from openstack import exceptions
 from openstack.connection import Connection
+from oracle_cli import OpenStackCLI, oracle_clouds_yaml
+from os_fixtures_compute import SCRATCH_HOST
 from pytest_mock import MockerFixture
 
 pytest_plugins = ["os_fixtures_compute"]
+
+#: Every server of the cloud, with its image id and project (one CLI listing).
+ALL_SERVERS = "server list --all-projects --long"
+#: Remote prefixes that mean "the whole internet" (the CLI also shows a rule
+#: without a remote prefix as one of these, by its ethertype).
+EVERYONE = ("0.0.0.0/0", "::/0")
+#: Protocols that carry ports ("any": the CLI's null protocol).
+PORT_PROTOCOLS = ("any", "tcp", "udp", "sctp", "6", "17", "132")
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +57,14 @@ def planted(admin_conn: Connection, clouds: dict[str, Any]) -> Iterator[Planted]
         yield p
     finally:
         remove(admin_conn, p)
+
+
+@pytest.fixture(scope="module")
+def cli(clouds: dict[str, Any]) -> OpenStackCLI:
+    """The ``openstack`` CLI on the admin cloud, the oracle of this module; its
+    answers are cached for the module (``fresh=True`` re-reads them)."""
+    del clouds  # checked: the devcloud answers and clouds.yaml has the admin cloud
+    return OpenStackCLI(oracle_clouds_yaml(), "devcloud-admin")
 
 
 @pytest.fixture
@@ -59,39 +87,125 @@ def _ids(result: dict[str, Any], key: str = "id") -> set[str]:
     return {str(f[key]) for f in result["findings"]}
 
 
+# ------------------------------------------------------------------ oracle
+def _absent(cli: OpenStackCLI, command: str, ident: str) -> bool:
+    """Whether ``openstack <command>``, run now, fails because ``ident`` is not
+    found (``No <Kind> found for <ident>``), not for another reason."""
+    cli.batch([command], fresh=True)
+    return command not in cli.cache and f"found for {ident}" in cli.errors[command]
+
+
+def _floating_ips(
+    cli: OpenStackCLI, project_ids: list[str], fresh: bool = False
+) -> dict[str, str | None]:
+    """The port of every floating IP of the projects (None: unattached), as
+    ``floating ip list --project`` reports them."""
+    commands = [f"floating ip list --project {pid}" for pid in project_ids]
+    cli.batch(commands, fresh=fresh)
+    return {row["ID"]: row["Port"] or None for c in commands for row in cli(c)}
+
+
+def _ports(
+    cli: OpenStackCLI, project_ids: list[str], fresh: bool = False
+) -> dict[str, dict[str, Any]]:
+    """``port show`` of every port ``port list --project`` lists in the projects."""
+    commands = [f"port list --project {pid}" for pid in project_ids]
+    cli.batch(commands, fresh=fresh)
+    shows = [f"port show {row['ID']}" for c in commands for row in cli(c)]
+    cli.batch(shows, fresh=fresh)
+    return {show["id"]: show for show in map(cli, shows)}
+
+
+def _orphaned(port: dict[str, Any]) -> bool:
+    """No device (no device_id, no device_owner) and DOWN."""
+    return (
+        not port["device_id"] and not port["device_owner"] and port["status"] == "DOWN"
+    )
+
+
+def _servers(cli: OpenStackCLI, fresh: bool = False) -> dict[str, dict[str, Any]]:
+    """Every server of the cloud by id (``server list --all-projects --long``)."""
+    return {row["ID"]: row for row in cli(ALL_SERVERS, fresh=fresh)}
+
+
+def _servers_in(cli: OpenStackCLI, project_ids: list[str]) -> dict[str, dict[str, Any]]:
+    return {
+        sid: row
+        for sid, row in _servers(cli).items()
+        if row["Project ID"] in project_ids
+    }
+
+
+def _exposes(rule: dict[str, Any], ports: list[int]) -> list[int]:
+    """The ``ports`` a rule of ``security group rule list`` opens to everyone."""
+    if rule["Direction"] != "ingress":
+        return []
+    if rule["Remote Security Group"] or rule.get("Remote Address Group"):
+        return []
+    if rule["IP Range"] not in EVERYONE:
+        return []
+    if (rule["IP Protocol"] or "any").lower() not in PORT_PROTOCOLS:
+        return []
+    low, high = 1, 65535
+    if rule["Port Range"]:  # "22:22", "3389:3390"; "" for every port
+        first, _, last = rule["Port Range"].partition(":")
+        low, high = int(first), int(last)
+    return [p for p in ports if low <= p <= high]
+
+
+def _open_rules(
+    cli: OpenStackCLI, project_ids: list[str], ports: list[int]
+) -> tuple[set[str], dict[str, list[int]]]:
+    """The projects' security groups and their rules that expose ``ports``."""
+    lists = [f"security group list --project {pid}" for pid in project_ids]
+    cli.batch(lists)
+    groups = {row["ID"] for c in lists for row in cli(c)}
+    rules = [f"security group rule list {g}" for g in sorted(groups)]
+    cli.batch(rules)
+    found = {
+        rule["ID"]: exposed
+        for c in rules
+        for rule in cli(c)
+        if (exposed := _exposes(rule, ports))
+    }
+    return groups, found
+
+
 # ------------------------------------------------------------------ audits
 def test_unattached_floating_ips(
-    audit: Any, planted: Planted, admin_conn: Connection
+    audit: Any, planted: Planted, cli: OpenStackCLI
 ) -> None:
     result = audit("audit.floating_ips.unattached", older_than_days=0)
     assert _ids(result) == {planted.fips["unattached"].id}
     assert result["findings"][0]["project_name"] == planted.project.name
     assert result["listings"]["floating_ips"] == 1
-    direct = {
-        f.id
-        for pid in planted.project_ids
-        for f in admin_conn.network.ips(project_id=pid)
-        if not f.port_id
+    # the oracle: the scratch projects' floating IPs without a port
+    fips = _floating_ips(cli, planted.project_ids)
+    assert fips == {
+        planted.fips["unattached"].id: None,
+        planted.fips["attached"].id: planted.ports["in-use"].id,
     }
-    assert _ids(result) == direct
+    assert _ids(result) == {fip for fip, port in fips.items() if port is None}
+    project = cli(f"project show {planted.project.id}")
+    assert result["findings"][0]["project_name"] == project["name"]
+    shown = cli(f"floating ip show {planted.fips['unattached'].id}")
+    assert result["findings"][0]["address"] == shown["floating_ip_address"]
     # a threshold the fresh address does not reach finds nothing
     assert audit("audit.floating_ips.unattached", older_than_days=1)["count"] == 0
 
 
-def test_orphaned_ports(audit: Any, planted: Planted, admin_conn: Connection) -> None:
+def test_orphaned_ports(audit: Any, planted: Planted, cli: OpenStackCLI) -> None:
     result = audit("audit.ports.orphaned", older_than_days=0)
     assert _ids(result) == {planted.ports["orphaned"].id}
-    direct = {
-        port.id
-        for pid in planted.project_ids
-        for port in admin_conn.network.ports(project_id=pid)
-        if not port.device_id and not port.device_owner and port.status == "DOWN"
-    }
-    assert _ids(result) == direct
+    ports = _ports(cli, planted.project_ids)
+    assert {planted.ports["orphaned"].id, planted.ports["in-use"].id} <= set(ports)
+    assert _ids(result) == {pid for pid, port in ports.items() if _orphaned(port)}
+    in_use = ports[planted.ports["in-use"].id]
+    assert (in_use["device_owner"], bool(in_use["device_id"])) == ("compute:nova", True)
 
 
 def test_servers_of_inactive_owners(
-    audit: Any, planted: Planted, admin_conn: Connection
+    audit: Any, planted: Planted, cli: OpenStackCLI
 ) -> None:
     result = audit("audit.servers.of_inactive_owners")
     reasons = {f["id"]: f["reasons"] for f in result["findings"]}
@@ -100,73 +214,199 @@ def test_servers_of_inactive_owners(
         planted.servers["of-deleted-user"].id: ["user deleted"],
         planted.servers["of-disabled-project"].id: ["project disabled"],
     }
-    # cross-check: the owners as Keystone reports them now
-    user = admin_conn.identity.get_user(planted.users["disabled"].id)
-    assert user.is_enabled is False
-    with pytest.raises(exceptions.NotFoundException):
-        admin_conn.identity.get_user(planted.users["deleted"].id)
-    assert admin_conn.identity.get_project(planted.project_off.id).is_enabled is False
+    # the oracle: every server of the scratch projects and its owners, as the CLI
+    # (Nova, then Keystone) reports them now
+    servers = _servers_in(cli, planted.project_ids)
+    assert set(servers) == {s.id for s in planted.servers.values()}
+    shows = [f"server show {sid}" for sid in sorted(servers)]
+    cli.batch(shows)
+    owners = {show["id"]: show for show in map(cli, shows)}
+    cli.batch(
+        [f"user show {o['user_id']}" for o in owners.values()]
+        + [f"project show {o['project_id']}" for o in owners.values()]
+    )
+
+    def why(server: dict[str, Any]) -> list[str]:
+        found = []
+        user = cli.get(f"user show {server['user_id']}")
+        if user is None:
+            assert _absent(cli, f"user show {server['user_id']}", server["user_id"])
+            found.append("user deleted")
+        elif not user["enabled"]:
+            found.append("user disabled")
+        project = cli.get(f"project show {server['project_id']}")
+        if project is None:
+            assert _absent(
+                cli, f"project show {server['project_id']}", server["project_id"]
+            )
+            found.append("project deleted")
+        elif not project["enabled"]:
+            found.append("project disabled")
+        return found
+
+    oracle = {sid: why(show) for sid, show in owners.items()}
+    assert reasons == {sid: why_ for sid, why_ in oracle.items() if why_}
+    # and those owners are the planted ones
+    assert owners[planted.servers["of-deleted-user"].id]["user_id"] == (
+        planted.users["deleted"].id
+    )
+    assert owners[planted.servers["of-disabled-user"].id]["user_id"] == (
+        planted.users["disabled"].id
+    )
+    assert cli(f"user show {planted.users['disabled'].id}")["enabled"] is False
+    assert cli(f"user show {planted.users['active'].id}")["enabled"] is True
+    deleted = planted.users["deleted"].id
+    assert _absent(cli, f"user show {deleted}", deleted)
+    assert cli(f"project show {planted.project_off.id}")["enabled"] is False
+    assert cli(f"project show {planted.project.id}")["enabled"] is True
 
 
 def test_projects_without_members(
-    audit: Any, planted: Planted, admin_conn: Connection
+    audit: Any, planted: Planted, cli: OpenStackCLI
 ) -> None:
     result = audit("audit.projects.without_members")
     assert _ids(result) == {planted.project_empty.id}
-    for pid in planted.project_ids:
-        held = list(admin_conn.identity.role_assignments(scope_project_id=pid))
-        assert bool(held) == (pid != planted.project_empty.id)
+    commands = {
+        pid: f"role assignment list --project {pid}" for pid in planted.project_ids
+    }
+    cli.batch(list(commands.values()))
+    holders = {
+        pid: {row["User"] or row["Group"] for row in cli(command)}
+        for pid, command in commands.items()
+    }
+    # the deleted user's assignment went with it
+    assert holders == {
+        planted.project.id: {planted.users["disabled"].id, planted.users["active"].id},
+        planted.project_off.id: {planted.users["active"].id},
+        planted.project_empty.id: set(),
+    }
+    assert _ids(result) == {pid for pid, held in holders.items() if not held}
 
 
-def test_unused_images_and_stale_snapshots(audit: Any, planted: Planted) -> None:
+def test_unused_images_and_stale_snapshots(
+    audit: Any, planted: Planted, cli: OpenStackCLI
+) -> None:
     unused = audit("audit.images.unused", older_than_days=0)
     assert _ids(unused) == {planted.images["unused"].id}
     snapshots = audit("audit.snapshots.stale", older_than_days=0)
     assert _ids(snapshots) == {planted.images["snapshot"].id}
     assert snapshots["findings"][0]["server_exists"] is False
     assert audit("audit.images.unused", older_than_days=1)["count"] == 0
+    # the oracle: the scratch projects' images, which of them are snapshots, and
+    # the images every server of the cloud boots from
+    lists = [f"image list --all --project {pid}" for pid in planted.project_ids]
+    cli.batch(lists)
+    owned = {row["ID"] for c in lists for row in cli(c)}
+    assert owned == {image.id for image in planted.images.values()}
+    shows = [f"image show {i}" for i in sorted(owned)]
+    cli.batch(shows)
+    images = {show["id"]: show for show in map(cli, shows)}
+    snaps = {
+        i
+        for i, show in images.items()
+        if (show.get("properties") or {}).get("image_type") == "snapshot"
+    }
+    servers = _servers(cli)
+    used = {row["Image ID"] for row in servers.values() if row["Image ID"]}
+    assert _ids(unused) == owned - snaps - used
+    assert _ids(snapshots) == snaps
+    instance = images[planted.images["snapshot"].id]["properties"]["instance_uuid"]
+    assert snapshots["findings"][0]["instance_uuid"] == instance
+    assert instance not in servers
+    assert _absent(cli, f"server show {instance}", instance)
 
 
 def test_stuck_servers_with_their_fault(
-    audit: Any, planted: Planted, admin_conn: Connection
+    audit: Any, planted: Planted, cli: OpenStackCLI
 ) -> None:
     result = audit("audit.servers.stuck", older_than_hours=0)
     assert _ids(result) == {planted.servers["error"].id}
     fault = result["findings"][0]["fault"]
-    direct = admin_conn.compute.get_server(planted.servers["error"].id)
-    assert direct.status == "ERROR"
-    assert fault and direct.fault["message"].strip() in fault
+    # the oracle: the scratch projects' servers in a watched status
+    statuses = result["criteria"]["statuses"]
+    assert "ERROR" in statuses
+    servers = _servers_in(cli, planted.project_ids)
+    assert _ids(result) == {
+        s for s, row in servers.items() if row["Status"] in statuses
+    }
+    direct = cli(f"server show {planted.servers['error'].id}")
+    assert direct["status"] == "ERROR"
+    assert fault and direct["fault"]["message"].strip() in fault
     assert "valid host" in fault.lower()
     # the ERROR server is the only one: watching other statuses finds nothing
     others = audit(
         "audit.servers.stuck", older_than_hours=0, statuses=["BUILD", "MIGRATING"]
     )
     assert others["count"] == 0
+    assert not any(row["Status"] in ("BUILD", "MIGRATING") for row in servers.values())
     assert audit("audit.servers.stuck", older_than_hours=1)["count"] == 0
 
 
-def test_open_security_groups(audit: Any, planted: Planted) -> None:
+def test_open_security_groups(audit: Any, planted: Planted, cli: OpenStackCLI) -> None:
     result = audit("audit.security_groups.open")
     found = {f["rule_id"]: f["exposed_ports"] for f in result["findings"]}
     assert found == {planted.rules["ssh"].id: [22], planted.rules["rdp"].id: [3389]}
+    # the oracle: every rule of the scratch projects' groups, by the same rule
+    watched = result["criteria"]["ports"]
+    assert {22, 3389} <= set(watched)
+    groups, exposed = _open_rules(cli, planted.project_ids, watched)
+    assert {g.id for g in planted.groups.values()} <= groups
+    assert found == exposed
     # a configured port list: only 443 is watched now
     https = audit("audit.security_groups.open", ports=[443])
     assert {f["rule_id"] for f in https["findings"]} == {planted.rules["https"].id}
+    assert {f["rule_id"]: f["exposed_ports"] for f in https["findings"]} == (
+        _open_rules(cli, planted.project_ids, [443])[1]
+    )
 
 
 def test_orphan_placement_allocations(
-    audit: Any, planted: Planted, admin_conn: Connection
+    audit: Any, planted: Planted, cli: OpenStackCLI
 ) -> None:
     result = audit("audit.placement.orphan_allocations")
     assert _ids(result, "consumer") == {planted.consumer}
     assert result["findings"][0]["resources"] == {"VCPU": 1, "MEMORY_MB": 64}
-    direct = admin_conn.placement.get(
-        f"/allocations/{planted.consumer}", microversion="1.28"
-    ).json()
-    assert direct["project_id"] == planted.project.id
-    # the planted servers' own allocations are not orphans
-    for server in planted.servers.values():
+    # the oracle: every provider's allocations (osc-placement), less those of the
+    # servers the CLI lists (read after them: a server booted meanwhile is listed),
+    # each candidate's owner re-read (a server deleted meanwhile has none left)
+    providers = {p["name"]: p["uuid"] for p in cli("resource provider list")}
+    shows = [f"resource provider show {u} --allocations" for u in providers.values()]
+    cli.batch(shows, fresh=True)
+    held: dict[str, dict[str, dict[str, int]]] = {}
+    for command in shows:
+        shown = cli(command)
+        for consumer, allocation in shown["allocations"].items():
+            held.setdefault(consumer, {})[shown["uuid"]] = allocation["resources"]
+    servers = _servers(cli, fresh=True)
+    candidates = [f"resource provider allocation show {c}" for c in held]
+    candidates = [c for c in candidates if c.rsplit(" ", 1)[1] not in servers]
+    cli.batch(candidates, fresh=True)
+    orphans = {
+        command.rsplit(" ", 1)[1]: rows
+        for command in candidates
+        if (rows := cli(command)) and rows[0]["project_id"] in planted.project_ids
+    }
+    assert set(orphans) == _ids(result, "consumer")
+    rows = orphans[planted.consumer]
+    assert [
+        (r["resource_provider"], r["resources"], r["project_id"], r["user_id"])
+        for r in rows
+    ] == [
+        (
+            providers[SCRATCH_HOST],
+            {"VCPU": 1, "MEMORY_MB": 64},
+            planted.project.id,
+            planted.users["active"].id,
+        )
+    ]
+    assert result["findings"][0]["resources"] == rows[0]["resources"]
+    assert _absent(cli, f"server show {planted.consumer}", planted.consumer)
+    # the planted servers' own allocations are not orphans: they are servers
+    for label, server in planted.servers.items():
+        assert server.id in servers
         assert server.id not in _ids(result, "consumer")
+        # the ERROR server was never scheduled: it holds nothing
+        assert (server.id in held) == (label != "error")
 
 
 def test_every_project_still_finds_the_planted_and_no_seeded_healthy(
@@ -258,16 +498,21 @@ def test_bad_input_names_the_parameter(run_action: Any) -> None:
 
 # ------------------------------------------------------------ remediation
 def test_release_floating_ips_does_exactly_the_dry_run(
-    run_action: Any, planted: Planted, admin_conn: Connection
+    run_action: Any, planted: Planted, cli: OpenStackCLI
 ) -> None:
+    unattached = planted.fips["unattached"].id
+    show = f"floating ip show {unattached}"
     scope = {"all_projects": False, "from_projects": [planted.project.id]}
     ok, plan = run_action(
         "audit.floating_ips.unattached.release", older_than_days=0, **scope
     )
     assert ok, plan
     assert plan["dry_run"] is True
-    assert [f["id"] for f in plan["plan"]] == [planted.fips["unattached"].id]
-    assert admin_conn.network.get_ip(planted.fips["unattached"].id)  # untouched
+    assert [f["id"] for f in plan["plan"]] == [unattached]
+    # the plan is what the CLI lists unattached now, and the dry run left it alone
+    now = _floating_ips(cli, [planted.project.id], fresh=True)
+    assert [f["id"] for f in plan["plan"]] == [f for f, p in now.items() if p is None]
+    assert cli(show, fresh=True)["port_id"] is None  # untouched
     ok, refused = run_action(
         "audit.floating_ips.unattached.release",
         older_than_days=0,
@@ -276,7 +521,7 @@ def test_release_floating_ips_does_exactly_the_dry_run(
         **scope,
     )
     assert not ok and "'confirm'" in refused["error"]
-    assert admin_conn.network.get_ip(planted.fips["unattached"].id)
+    assert cli(show, fresh=True)["id"] == unattached
     ok, done = run_action(
         "audit.floating_ips.unattached.release",
         older_than_days=0,
@@ -285,18 +530,20 @@ def test_release_floating_ips_does_exactly_the_dry_run(
         **scope,
     )
     assert ok, done
-    assert [(i["id"], i["outcome"]) for i in done["items"]] == [
-        (planted.fips["unattached"].id, "done")
-    ]
-    with pytest.raises(exceptions.NotFoundException):
-        admin_conn.network.get_ip(planted.fips["unattached"].id)
-    assert admin_conn.network.get_ip(planted.fips["attached"].id).port_id
+    assert [(i["id"], i["outcome"]) for i in done["items"]] == [(unattached, "done")]
+    assert _absent(cli, show, unattached)
+    attached = cli(f"floating ip show {planted.fips['attached'].id}", fresh=True)
+    assert attached["port_id"] == planted.ports["in-use"].id
+    assert _floating_ips(cli, [planted.project.id], fresh=True) == {
+        planted.fips["attached"].id: planted.ports["in-use"].id
+    }
 
 
 def test_delete_orphaned_ports_continues_after_a_failed_item(
     run_action: Any,
     planted: Planted,
     admin_conn: Connection,
+    cli: OpenStackCLI,
     mocker: MockerFixture,
 ) -> None:
     from openstack_api import audits as api
@@ -312,6 +559,9 @@ def test_delete_orphaned_ports_continues_after_a_failed_item(
     assert ok, plan
     planned = {f["id"] for f in plan["plan"]}
     assert planned == {planted.ports["orphaned"].id, extra.id}
+    # the plan is what the CLI shows orphaned now
+    ports = _ports(cli, [planted.project.id], fresh=True)
+    assert planned == {pid for pid, port in ports.items() if _orphaned(port)}
 
     real_delete = api.delete_port
     first = sorted(planned)[0]
@@ -331,9 +581,13 @@ def test_delete_orphaned_ports_continues_after_a_failed_item(
     )
     assert not ok
     outcomes = {i["id"]: i["outcome"] for i in done["items"]}
-    assert outcomes == {first: "failed", (planned - {first}).pop(): "done"}
+    second = (planned - {first}).pop()
+    assert outcomes == {first: "failed", second: "done"}
     assert "injected" in done["error"]
-    assert admin_conn.network.get_port(first)  # the failed one is still there
-    with pytest.raises(exceptions.NotFoundException):
-        admin_conn.network.get_port((planned - {first}).pop())
-    assert admin_conn.network.get_port(planted.ports["in-use"].id)
+    # the failed one is still there (and still orphaned), the other is gone
+    assert _orphaned(cli(f"port show {first}", fresh=True))
+    assert _absent(cli, f"port show {second}", second)
+    in_use = cli(f"port show {planted.ports['in-use'].id}", fresh=True)
+    assert in_use["device_owner"] == "compute:nova"
+    after = _ports(cli, [planted.project.id], fresh=True)
+    assert {pid for pid, port in after.items() if _orphaned(port)} == {first}
