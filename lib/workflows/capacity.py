@@ -1,20 +1,25 @@
 """The capacity report: Placement capacity, usage and room per host and aggregate,
 and how many more of each flavor fit.
 
-Read once per run: the resource providers (one listing), each root provider's
-inventories and usages (two calls per host: Placement has no bulk read of them),
+Read once per run: the resource providers (one listing), each provider's
+inventories and usages (two calls per provider: Placement has no bulk read of
+them),
 the hypervisors (to map a provider to its compute host), the compute services
 (disabled hosts take no new servers), the host aggregates and the flavors (one
 listing each).
 
 Per resource class: ``capacity = int((total - reserved) * allocation_ratio)``
-(Placement's formula), ``free = capacity - used``. "How many more fit" on a host
-is, over the classes the flavor asks for, the least ``free // amount``; it is 0
-when an amount exceeds the class's ``max_unit`` (Placement refuses such an
-allocation whatever is free), is below ``min_unit`` or is not a multiple of
-``step_size``, and 0 on a disabled host. An aggregate's figure is the sum over
-its hosts (a server cannot span hosts, so summing free capacity first would
-overstate it).
+(Placement's formula), ``free = capacity - used``. A host is a root provider
+with the providers nested under it (a GPU's VGPU inventory lives on a child of the
+compute node): its classes are those of the whole tree. "How many more fit" on a
+host is, over the classes the flavor asks for, the least number of allocations
+the tree's providers of that class can take, each provider ``free // amount`` (one
+class of one server comes from one provider, so two GPUs with one VGPU free each
+take two servers of one VGPU, not one of two); a provider takes none when the
+amount exceeds its ``max_unit`` (Placement refuses such an allocation whatever is
+free), is below ``min_unit`` or is not a multiple of ``step_size``; a disabled
+host takes none. An aggregate's figure is the sum over its hosts (a server cannot
+span hosts, so summing free capacity first would overstate it).
 
 Outputs: ``to_props`` (the data), ``to_string`` (text tables), ``to_json`` and
 ``to_html`` (a self-contained page with charts drawn as inline SVG, no
@@ -87,16 +92,27 @@ def flavor_need(flavor: dict[str, Any]) -> FlavorNeed:
     )
 
 
-def fits(need: FlavorNeed, inventories: dict[str, placement.Inventory]) -> int:
-    """How many more servers of ``need`` one host takes (see the module doc)."""
+def _takes(inv: placement.Inventory, amount: int) -> int:
+    """How many allocations of ``amount`` one provider's inventory takes."""
+    if amount > inv.max_unit or amount < inv.min_unit:
+        return 0
+    if inv.step_size > 1 and amount % inv.step_size:
+        return 0
+    return max(0, inv.free) // amount
+
+
+def fits(
+    need: FlavorNeed,
+    inventories: dict[str, placement.Inventory],
+    nested: Sequence[dict[str, placement.Inventory]] = (),
+) -> int:
+    """How many more servers of ``need`` one host takes: its root provider's
+    ``inventories`` and those of the providers ``nested`` under it (see the module
+    doc)."""
+    tree = [inventories, *nested]
     count: int | None = None
     for rc, amount in need.resources.items():
-        inv = inventories.get(rc)
-        if inv is None or amount > inv.max_unit or amount < inv.min_unit:
-            return 0
-        if inv.step_size > 1 and amount % inv.step_size:
-            return 0
-        here = max(0, inv.free) // amount
+        here = sum(_takes(invs[rc], amount) for invs in tree if rc in invs)
         count = here if count is None else min(count, here)
     return count or 0
 
@@ -112,6 +128,35 @@ class HostCapacity:
     aggregates: list[str]
     inventories: dict[str, placement.Inventory]
     fits: dict[str, int] = field(default_factory=dict)
+    #: The providers nested under the host's: name -> their inventories.
+    nested: dict[str, dict[str, placement.Inventory]] = field(default_factory=dict)
+
+    def providers(self) -> list[tuple[str, dict[str, placement.Inventory]]]:
+        """(name, inventories) of the host's provider and of each nested one."""
+        return [(self.provider, self.inventories), *self.nested.items()]
+
+    def resources(self) -> dict[str, dict[str, Any]]:
+        """Per resource class of the whole tree: the inventory of the provider
+        holding it (``provider`` named when nested), or, when several hold it,
+        their sums with the ``providers`` listed."""
+        holders: dict[str, list[tuple[str, placement.Inventory]]] = {}
+        for name, inventories in self.providers():
+            for rc, inv in inventories.items():
+                holders.setdefault(rc, []).append((name, inv))
+        merged: dict[str, dict[str, Any]] = {}
+        for rc, held in holders.items():
+            if len(held) == 1:
+                name, inv = held[0]
+                row = inv.as_dict()
+                if name != self.provider:
+                    row["provider"] = name
+            else:
+                row = {
+                    key: sum(_figures(inv)[key] for _, inv in held) for key in _SUMMED
+                }
+                row["providers"] = [name for name, _ in held]
+            merged[rc] = row
+        return _ordered(merged)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -121,11 +166,27 @@ class HostCapacity:
             "provider_uuid": self.provider_uuid,
             "enabled": self.enabled,
             "aggregates": self.aggregates,
-            "resources": {
-                rc: inv.as_dict() for rc, inv in _ordered(self.inventories).items()
+            "resources": self.resources(),
+            "nested_providers": {
+                name: {rc: inv.as_dict() for rc, inv in _ordered(invs).items()}
+                for name, invs in sorted(self.nested.items())
             },
             "fits": self.fits,
         }
+
+
+#: The figures that add up across providers (capacities, not ratios or units).
+_SUMMED = ("total", "reserved", "capacity", "used", "free")
+
+
+def _figures(inv: placement.Inventory) -> dict[str, int]:
+    return {
+        "total": inv.total,
+        "reserved": inv.reserved,
+        "capacity": inv.capacity,
+        "used": inv.used,
+        "free": inv.free,
+    }
 
 
 def _ordered(inventories: dict[str, Any]) -> dict[str, Any]:
@@ -137,15 +198,11 @@ def _ordered(inventories: dict[str, Any]) -> dict[str, Any]:
 def _sum(hosts: Sequence[HostCapacity]) -> dict[str, dict[str, int]]:
     totals: dict[str, dict[str, int]] = {}
     for host in hosts:
-        for rc, inv in host.inventories.items():
-            row = totals.setdefault(
-                rc, {"total": 0, "reserved": 0, "capacity": 0, "used": 0, "free": 0}
-            )
-            row["total"] += inv.total
-            row["reserved"] += inv.reserved
-            row["capacity"] += inv.capacity
-            row["used"] += inv.used
-            row["free"] += inv.free
+        for _name, inventories in host.providers():
+            for rc, inv in inventories.items():
+                row = totals.setdefault(rc, dict.fromkeys(_SUMMED, 0))
+                for key, value in _figures(inv).items():
+                    row[key] += value
     return _ordered(totals)
 
 
@@ -195,9 +252,14 @@ def gather(conn: Any, flavor_names: list[str] | None) -> dict[str, Any]:
     services = compute_services(conn)
     aggregates = compute_bodies.aggregates(conn)
     hosts: list[HostCapacity] = []
-    for provider in placement.providers(conn):
+    providers = placement.providers(conn)
+    nested_under: dict[str, list[placement.Provider]] = {}
+    for provider in providers:
         if provider.root_uuid not in (None, provider.uuid):
-            continue  # nested providers (e.g. GPUs) are not hosts
+            nested_under.setdefault(str(provider.root_uuid), []).append(provider)
+    for provider in providers:
+        if provider.root_uuid not in (None, provider.uuid):
+            continue  # nested providers (e.g. GPUs) belong to their root's host
         host = host_of.get(provider.name) or provider.name
         capacity = placement.provider_capacity(conn, provider)
         service = services.get(host)
@@ -210,9 +272,19 @@ def gather(conn: Any, flavor_names: list[str] | None) -> dict[str, Any]:
                 str(a.get("name")) for a in aggregates if host in (a.get("hosts") or [])
             ),
             inventories=capacity.inventories,
+            nested={
+                child.name
+                or child.uuid: placement.provider_capacity(conn, child).inventories
+                for child in nested_under.get(provider.uuid, [])
+            },
         )
         item.fits = {
-            n.name: fits(n, item.inventories) if item.enabled else 0 for n in needs
+            n.name: (
+                fits(n, item.inventories, list(item.nested.values()))
+                if item.enabled
+                else 0
+            )
+            for n in needs
         }
         hosts.append(item)
     hosts.sort(key=lambda h: h.host)

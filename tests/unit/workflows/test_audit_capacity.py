@@ -65,6 +65,69 @@ def test_fits_honours_free_max_unit_min_unit_and_step(
     assert capacity.fits(need, inventories) == expected
 
 
+def test_nested_providers_count_per_provider() -> None:
+    """A VGPU comes from one GPU: two GPUs with one VGPU free each take two
+    servers of one VGPU, none of two VGPUs; the root's classes still bound it."""
+    root = {"VCPU": inv("VCPU", 16), "MEMORY_MB": inv("MEMORY_MB", 10**6)}
+    gpus = [{"VGPU": inv("VGPU", 4, used=3)}, {"VGPU": inv("VGPU", 4, used=3)}]
+    one = capacity.FlavorNeed("g1", {"VCPU": 2, "MEMORY_MB": 1024, "VGPU": 1})
+    two = capacity.FlavorNeed("g2", {"VCPU": 2, "MEMORY_MB": 1024, "VGPU": 2})
+    assert capacity.fits(one, root, gpus) == 2
+    assert capacity.fits(two, root, gpus) == 0
+    assert capacity.fits(one, root) == 0  # without the nested GPUs: no VGPU
+    roomy = [{"VGPU": inv("VGPU", 64)}]
+    assert capacity.fits(one, root, roomy) == 8  # VCPU 16 // 2 bounds it
+
+
+def test_a_hosts_resources_include_its_nested_providers() -> None:
+    host = capacity.HostCapacity(
+        "hv1",
+        "hv1",
+        "u1",
+        True,
+        [],
+        {"VCPU": inv("VCPU", 8, used=2)},
+        nested={
+            "hv1_pci_0000_81_00_0": {"VGPU": inv("VGPU", 4, used=1)},
+            "hv1_pci_0000_82_00_0": {"VGPU": inv("VGPU", 4, used=3)},
+            "hv1_nic": {
+                "NET_BW_EGR_KILOBIT_PER_SEC": inv("NET_BW_EGR_KILOBIT_PER_SEC", 10)
+            },
+        },
+    )
+    data = host.as_dict()
+    resources = data["resources"]
+    assert list(resources) == ["VCPU", "NET_BW_EGR_KILOBIT_PER_SEC", "VGPU"]
+    assert resources["VCPU"]["free"] == 6 and "provider" not in resources["VCPU"]
+    assert resources["NET_BW_EGR_KILOBIT_PER_SEC"]["provider"] == "hv1_nic"
+    assert resources["VGPU"] == {
+        "total": 8,
+        "reserved": 0,
+        "capacity": 8,
+        "used": 4,
+        "free": 4,
+        "providers": ["hv1_pci_0000_81_00_0", "hv1_pci_0000_82_00_0"],
+    }
+    assert (
+        data["nested_providers"]["hv1_nic"]["NET_BW_EGR_KILOBIT_PER_SEC"]["total"] == 10
+    )
+    group = capacity._group("all", [host], [])
+    assert group["resources"]["VGPU"]["free"] == 4
+    report = {
+        "hosts": [data],
+        "aggregates": [],
+        "cloud": group,
+        "flavors": [],
+        "disabled_hosts": [],
+        "summary": "1 host",
+    }
+    vgpu_rows = [
+        line for line in capacity.to_text(report).splitlines() if "VGPU" in line
+    ]
+    assert len(vgpu_rows) == 2 and all(" 4 " in row for row in vgpu_rows)
+    assert "VGPU" in capacity.to_html(report)
+
+
 def _data() -> dict:
     host = capacity.HostCapacity(
         "hv<1>", "hv<1>", "u1", True, ["agg"], {"VCPU": inv("VCPU", 8, used=6)},
