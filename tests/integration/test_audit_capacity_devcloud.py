@@ -196,6 +196,103 @@ def test_how_many_more_fit_is_what_the_scheduler_accepts(
         admin_conn.compute.delete_flavor(flavor.id, ignore_missing=True)
 
 
+def _placement(admin_conn: Connection, method: str, path: str, **kw: Any) -> Any:
+    response = admin_conn.placement.request(
+        path, method, microversion="1.28", raise_exc=False, **kw
+    )
+    assert response.status_code < 300, (method, path, response.text)
+    return response.json() if response.content else None
+
+
+def test_a_nested_providers_vgpus_count_on_its_host_and_the_scheduler_agrees(
+    run_action: Any,
+    admin_conn: Connection,
+    clouds: dict[str, Any],
+    cli: OpenStackCLI,
+    scratch_project: Any,
+    test_image: Any,
+) -> None:
+    """A child provider (a GPU with two VGPUs, one per server) under the scratch
+    host's: the report shows its VGPU on the host, not as a host, and "how many
+    more fit" of a one-VGPU flavor is 2; two boot, the third is refused."""
+    root = next(
+        p
+        for p in cli("resource provider list", fresh=True)
+        if p["name"] == SCRATCH_HOST
+    )
+    child_name = f"{SCRATCH_HOST}_it_gpu_{scratch_project.name[-8:]}"
+    child = _placement(
+        admin_conn,
+        "POST",
+        "/resource_providers",
+        json={"name": child_name, "parent_provider_uuid": root["uuid"]},
+    )
+    flavor = admin_conn.compute.create_flavor(
+        name=f"{scratch_project.name}-vgpu", ram=64, vcpus=1, disk=1, is_public=False
+    )
+    servers: list[Any] = []
+    auth = dict(clouds["devcloud-admin"]["auth"])
+    for key in ("project_name", "project_domain_name", "project_domain_id"):
+        auth.pop(key, None)
+    conn = openstack.connect(
+        region_name=clouds["devcloud-admin"].get("region_name"),
+        project_id=scratch_project.id,
+        **auth,
+    )
+    try:
+        _placement(
+            admin_conn,
+            "PUT",
+            f"/resource_providers/{child['uuid']}/inventories",
+            json={
+                "resource_provider_generation": child["generation"],
+                "inventories": {"VGPU": {"total": 2, "max_unit": 1}},
+            },
+        )
+        admin_conn.compute.create_flavor_extra_specs(flavor, {"resources:VGPU": "1"})
+        admin_conn.compute.flavor_add_tenant_access(flavor.id, scratch_project.id)
+        report = _report(run_action, output_type="to_props", flavors=[flavor.name])
+        assert child["uuid"] not in {h["provider_uuid"] for h in report["hosts"]}
+        host = next(h for h in report["hosts"] if h["host"] == SCRATCH_HOST)
+        oracle = cli(f"resource provider inventory list {child['uuid']}", fresh=True)
+        assert [(r["resource_class"], r["total"], r["max_unit"]) for r in oracle] == [
+            ("VGPU", 2, 1)
+        ]
+        vgpu = host["resources"]["VGPU"]
+        assert (vgpu["provider"], vgpu["total"], vgpu["free"]) == (child_name, 2, 2)
+        assert host["nested_providers"][child_name]["VGPU"]["max_unit"] == 1
+        assert host["fits"] == {flavor.name: 2}
+        assert report["cloud"]["resources"]["VGPU"]["capacity"] == 2
+        for index in range(3):
+            server = conn.compute.create_server(
+                name=f"{scratch_project.name}-gpu-{index}",
+                flavor_id=flavor.id,
+                image_id=test_image.id,
+                networks="none",
+                availability_zone=f"nova:{SCRATCH_HOST}",
+            )
+            servers.append(server)
+            deadline = time.monotonic() + 180
+            while (current := conn.compute.get_server(server.id)).status not in (
+                "ACTIVE",
+                "ERROR",
+            ):
+                assert time.monotonic() < deadline, current.status
+                time.sleep(0.5)
+            expected = "ACTIVE" if index < 2 else "ERROR"
+            assert current.status == expected, (index, current.fault)
+        after = _report(run_action, output_type="to_props", flavors=[flavor.name])
+        host = next(h for h in after["hosts"] if h["host"] == SCRATCH_HOST)
+        assert host["resources"]["VGPU"]["used"] == 2
+        assert host["fits"] == {flavor.name: 0}
+    finally:
+        for server in servers:
+            delete_server(admin_conn, server.id)
+        conn.close()
+        admin_conn.compute.delete_flavor(flavor.id, ignore_missing=True)
+        _placement(admin_conn, "DELETE", f"/resource_providers/{child['uuid']}")
+
+
 def test_unknown_flavor_names_the_parameter(run_action: Any) -> None:
     ok, result = run_action("capacity.report", flavors=["it-audit-no-such-flavor"])
     assert not ok and "'flavors'" in result["error"]
