@@ -17,7 +17,7 @@ from typing import Any
 
 from campaigns.model import CampaignSpec
 from email_api.addresses import Address, parse_address, parse_address_list
-from pack_common import ConfigError, InputError
+from pack_common import ConfigError, InputError, validation
 
 DEFAULT_MAX_RECIPIENTS = 50
 DEFAULT_RECORD_DAYS = 30
@@ -59,29 +59,20 @@ class CampaignOptions:
         defaults from ``pack_config`` (errors name the config key)."""
         config = pack_config or {}
         if max_recipients is None:
-            max_recipients = config.get(MAX_RECIPIENTS_KEY, DEFAULT_MAX_RECIPIENTS)
-            where = f"pack config '{MAX_RECIPIENTS_KEY}'"
+            max_recipients = validation.config_whole_number(
+                f"pack config '{MAX_RECIPIENTS_KEY}'",
+                config.get(MAX_RECIPIENTS_KEY, DEFAULT_MAX_RECIPIENTS),
+                1,
+            )
         else:
-            where = "parameter 'max_recipients'"
-        if (
-            isinstance(max_recipients, bool)
-            or not isinstance(max_recipients, int)
-            or max_recipients < 1
-        ):
-            raise InputError(
-                "max_recipients",
-                f"must be a positive integer, not {max_recipients!r} (from {where})",
+            max_recipients = validation.whole_number(
+                "max_recipients", max_recipients, 1
             )
-        record_days = config.get(RECORD_DAYS_KEY, DEFAULT_RECORD_DAYS)
-        if (
-            isinstance(record_days, bool)
-            or not isinstance(record_days, int)
-            or record_days < 1
-        ):
-            raise ConfigError(
-                f"pack config '{RECORD_DAYS_KEY}' must be a positive integer, "
-                f"not {record_days!r}"
-            )
+        record_days = validation.config_whole_number(
+            f"pack config '{RECORD_DAYS_KEY}'",
+            config.get(RECORD_DAYS_KEY, DEFAULT_RECORD_DAYS),
+            1,
+        )
         if campaign_id and not _CAMPAIGN_ID.match(campaign_id):
             raise InputError(
                 "campaign_id",
