@@ -132,6 +132,33 @@ def scratch_project(admin_conn: Connection) -> Iterator[Any]:
         scrub_project(admin_conn, name)
 
 
+def _boot_two_then_refused(
+    conn: Connection, flavor: Any, image: Any, prefix: str, servers: list[Any]
+) -> Any:
+    """Boot three servers of ``flavor`` on the scratch host one by one (each
+    recorded in ``servers`` for removal): the first two must go ACTIVE, the third
+    ERROR (the scheduler refuses it). Returns the refused server."""
+    for index in range(3):
+        server = conn.compute.create_server(
+            name=f"{prefix}-{index}",
+            flavor_id=flavor.id,
+            image_id=image.id,
+            networks="none",
+            availability_zone=f"nova:{SCRATCH_HOST}",
+        )
+        servers.append(server)
+        deadline = time.monotonic() + 180
+        while (current := conn.compute.get_server(server.id)).status not in (
+            "ACTIVE",
+            "ERROR",
+        ):
+            assert time.monotonic() < deadline, current.status
+            time.sleep(0.5)
+        expected = "ACTIVE" if index < 2 else "ERROR"
+        assert current.status == expected, (index, current.fault)
+    return current
+
+
 def test_how_many_more_fit_is_what_the_scheduler_accepts(
     run_action: Any,
     admin_conn: Connection,
@@ -167,24 +194,9 @@ def test_how_many_more_fit_is_what_the_scheduler_accepts(
         report = _report(run_action, output_type="to_props", flavors=[flavor.name])
         fit = next(h for h in report["hosts"] if h["host"] == SCRATCH_HOST)["fits"]
         assert fit == {flavor.name: 2}
-        for index in range(3):
-            server = conn.compute.create_server(
-                name=f"{scratch_project.name}-{index}",
-                flavor_id=flavor.id,
-                image_id=test_image.id,
-                networks="none",
-                availability_zone=f"nova:{SCRATCH_HOST}",
-            )
-            servers.append(server)
-            deadline = time.monotonic() + 180
-            while (current := conn.compute.get_server(server.id)).status not in (
-                "ACTIVE",
-                "ERROR",
-            ):
-                assert time.monotonic() < deadline, current.status
-                time.sleep(0.5)
-            expected = "ACTIVE" if index < 2 else "ERROR"
-            assert current.status == expected, (index, current.fault)
+        current = _boot_two_then_refused(
+            conn, flavor, test_image, scratch_project.name, servers
+        )
         assert "valid host" in str(current.fault).lower()
         after = _report(run_action, output_type="to_props", flavors=[flavor.name])
         left = next(h for h in after["hosts"] if h["host"] == SCRATCH_HOST)["fits"]
@@ -263,24 +275,9 @@ def test_a_nested_providers_vgpus_count_on_its_host_and_the_scheduler_agrees(
         assert host["nested_providers"][child_name]["VGPU"]["max_unit"] == 1
         assert host["fits"] == {flavor.name: 2}
         assert report["cloud"]["resources"]["VGPU"]["capacity"] == 2
-        for index in range(3):
-            server = conn.compute.create_server(
-                name=f"{scratch_project.name}-gpu-{index}",
-                flavor_id=flavor.id,
-                image_id=test_image.id,
-                networks="none",
-                availability_zone=f"nova:{SCRATCH_HOST}",
-            )
-            servers.append(server)
-            deadline = time.monotonic() + 180
-            while (current := conn.compute.get_server(server.id)).status not in (
-                "ACTIVE",
-                "ERROR",
-            ):
-                assert time.monotonic() < deadline, current.status
-                time.sleep(0.5)
-            expected = "ACTIVE" if index < 2 else "ERROR"
-            assert current.status == expected, (index, current.fault)
+        _boot_two_then_refused(
+            conn, flavor, test_image, f"{scratch_project.name}-gpu", servers
+        )
         after = _report(run_action, output_type="to_props", flavors=[flavor.name])
         host = next(h for h in after["hosts"] if h["host"] == SCRATCH_HOST)
         assert host["resources"]["VGPU"]["used"] == 2
