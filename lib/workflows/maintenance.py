@@ -395,7 +395,7 @@ def _check_up(name: str, service: compute_services.ComputeService) -> dict[str, 
             "hypervisor",
             f"{name}'s compute service is down: finish the maintenance once it is up",
         )
-    return {"outcome": monitoring.UNCHANGED, "service": service.as_dict()}
+    return {"outcome": CHECKED, "service": service.as_dict()}
 
 
 def _enable(

@@ -26,7 +26,13 @@ from openstack.connection import Connection
 
 # The shared fixture modules are imported by test modules (for their helpers) as well
 # as loaded as plugins: have pytest rewrite their asserts whichever comes first.
-pytest.register_assert_rewrite("os_fixtures_compute", "os_fixtures_projects")
+pytest.register_assert_rewrite(
+    "os_fixtures_compute",
+    "os_fixtures_projects",
+    "alertmanager_server",
+    "icinga_server",
+    "jupyterhub_server",
+)
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 NOT_RUNNING = "devcloud is not running: ./tools/devcloud/devcloud up"

@@ -56,7 +56,8 @@ def monitoring_config(
     and SMTP catcher (``it-smtp``)."""
     config = copy.deepcopy(pack_config)
     config["alertmanager_accounts"] = [
-        {"name": "it-am", "url": alertmanager.url, "host_matcher": "instance={host}"}
+        {"name": "it-am", "url": alertmanager.url, "host_matcher": "instance={host}"},
+        {"name": "it-am-down", "url": f"http://127.0.0.1:{closed_port()}"},
     ]
     icinga_account = {
         "name": "it-icinga",
@@ -108,6 +109,11 @@ def run(monitoring_config: dict[str, Any], tmp_path: Path) -> Any:
         return outcome if isinstance(outcome, tuple) else (True, outcome)
 
     return call
+
+
+def servers_on(admin_conn: Connection, host: str) -> list[str]:
+    """The names of every server Nova places on ``host`` (any project)."""
+    return [s.name for s in admin_conn.compute.servers(all_projects=True, host=host)]
 
 
 def live_keyed(alertmanager: RunningAlertmanager, key: str) -> list[dict[str, Any]]:
@@ -265,7 +271,9 @@ def test_maintenance_start_and_finish_on_the_scratch_host(
         )
         assert ok, done
         assert done["done_steps"] == list(outcomes), done
-        assert len(smtp.messages) >= 1
+        owner = admin_conn.identity.get_user(server.user_id).email or FALLBACK
+        mailed = [m for m in smtp.messages if owner in m.rcpt_tos]
+        assert mailed and scratch_host in mailed[0].message.get_body().get_content()
         assert len(live_keyed(alertmanager, key)) == 1
         assert sorted(d["service_name"] for d in keyed_downtimes(icinga, key)) == [
             "",
@@ -275,6 +283,7 @@ def test_maintenance_start_and_finish_on_the_scratch_host(
         assert service.status == "disabled"
         assert "it maintenance" in service.disabled_reason
         assert host_of(admin_conn, server.id) != scratch_host
+        assert servers_on(admin_conn, scratch_host) == [], "the host is not empty"
 
         mails = len(smtp.messages)
         ok, again = run(
@@ -310,7 +319,12 @@ def test_maintenance_start_and_finish_on_the_scratch_host(
             confirm=scratch_host,
             apply=True,
         )
-        assert ok and {s["outcome"] for s in again["steps"][1:]} == {"unchanged"}, again
+        assert ok and {s["outcome"] for s in again["steps"][2:]} == {"unchanged"}, again
+        assert again["steps"][1] | {"detail": None} == {
+            "step": "host_up",
+            "outcome": "checked",
+            "detail": None,
+        }
     finally:
         run("alertmanager.silence.expire", key=key, apply=True)
         run("icinga.downtime.remove", key=key, apply=True)
@@ -324,7 +338,8 @@ def test_maintenance_stops_at_a_failed_step_and_a_rerun_completes(
     alertmanager: RunningAlertmanager,
     icinga: RunningIcinga,
 ) -> None:
-    """Icinga unreachable: the plan refuses to start, nothing changes. Icinga
+    """Alertmanager or Icinga unreachable: the plan refuses to start, nothing
+    changes. Icinga
     refusing the downtime (a query-only API user): the run stops after the
     silence, listing the done steps; the re-run with the right user completes
     without a second silence."""
@@ -338,6 +353,15 @@ def test_maintenance_stops_at_a_failed_step_and_a_rerun_completes(
         "skip_user_mail": True,
     }
     try:
+        ok, down = run(
+            "hypervisor.maintenance.start", alertmanager_account="it-am-down", **params
+        )
+        assert not ok and down["failed_step"] == "preflight", down
+        assert down["steps"][0]["error"]["cause"] == "connection refused"
+        assert "it-am-down" in down["error"], down
+        assert down["done_steps"] == [] and keyed_downtimes(icinga, key) == []
+        assert compute_service(admin_conn, scratch_host).status == "enabled"
+
         ok, down = run(
             "hypervisor.maintenance.start", icinga_account="it-icinga-down", **params
         )

@@ -170,7 +170,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     arg_parser = parser()
-    args = arg_parser.parse_args(argv)
+    # options may come anywhere, after key=value parameters too (as st2 run allows)
+    args = arg_parser.parse_intermixed_args(argv)
     if args.list:
         list_actions()
         return 0

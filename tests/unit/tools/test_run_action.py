@@ -315,7 +315,17 @@ def test_main_refuses_the_runner_parameters_every_action_fixes(
     assert word.split("=")[0] in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [CAMPAIGN, "@to_addresses=to.json", "--config", "config.yaml"],
+        [CAMPAIGN, "--config", "config.yaml", "@to_addresses=to.json"],
+        ["--config", "config.yaml", CAMPAIGN, "@to_addresses=to.json"],
+    ],
+    ids=["config-last", "config-between", "config-first"],
+)
 def test_main_reads_at_files_and_config_from_the_caller_directory(
+    argv: list[str],
     tmp_path: Path,
     capsys: pytest.CaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
@@ -340,7 +350,7 @@ def test_main_reads_at_files_and_config_from_the_caller_directory(
     mocker.patch.object(
         runner, "load_action_class", autospec=True, return_value=RecordingAction
     )
-    assert main([CAMPAIGN, "@to_addresses=to.json", "--config", "config.yaml"]) == 0
+    assert main(argv) == 0
     assert seen["to_addresses"] == ["a@example.org", "b@example.org"]
     assert seen["config"]["ops_email"] == ["ops@example.org"]
 
