@@ -17,10 +17,11 @@ END = "<!-- action-table:end -->"
 
 
 def _parameters(meta: ActionMeta) -> str:
-    """Operator-facing parameters, required ones marked with ``*``."""
+    """The action's own operator-facing parameters, required ones marked with ``*``
+    (the runner's ``log_level``, on every form, is described once in the README)."""
     names = [
         f"`{name}`" + ("*" if spec.get("required") else "")
-        for name, spec in meta.parameters.items()
+        for name, spec in meta.inputs.items()
         if not spec.get("immutable")
     ]
     return ", ".join(names) or "none"

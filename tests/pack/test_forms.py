@@ -11,6 +11,13 @@ TypeError, and the help is not printed (fixed after 3.9, StackStorm issue 5130).
 
 Both are re-implemented here literally, and each action's resulting order must be
 its designed one, whatever the key order.
+
+st2web also fills in, as soon as any field changes, the default of every parameter
+that has an ``enum`` and a ``default`` (``getDefaults``), immutable ones included,
+and StackStorm refuses a run that sets an immutable parameter ("Override of
+immutable parameter(s) ... is unsupported", StackStorm issue 4377). So no immutable
+parameter may have both: the runner's ``log_level`` (an enum) stays on the form, its
+enum reordered so it shows the value that applies, after the pack's own fields.
 """
 
 from __future__ import annotations
@@ -40,6 +47,9 @@ TRUE_BY_DEFAULT_IS_SAFE = {
 WAIT_PARAMETERS = ("wait_seconds", "wait_timeout", "deadline")
 #: Seconds the runner timeout must leave after the longest wait.
 TIMEOUT_MARGIN = 60
+#: The runner parameters left on the form, after the pack's own (st2web shows fields
+#: without a position last, and runner parameters cannot take one).
+RUNNER_ON_FORM = ["log_level"]
 
 #: The designed order of the issue's acceptance actions, as an operator fills them.
 DESIGNED = {
@@ -60,6 +70,7 @@ DESIGNED = {
         "dns_nameservers",
         "floating_ips",
         "apply",
+        "log_level",
     ],
     "email.users.with.shutoff.vms": [
         "days_threshold",
@@ -75,6 +86,7 @@ DESIGNED = {
         "campaign_id",
         "max_recipients",
         "send_email",
+        "log_level",
     ],
     "hypervisor.drain": [
         "hypervisor",
@@ -84,6 +96,7 @@ DESIGNED = {
         "wait_seconds",
         "confirm",
         "apply",
+        "log_level",
     ],
     "server.migrate": [
         "server",
@@ -93,6 +106,7 @@ DESIGNED = {
         "snapshot",
         "wait_seconds",
         "apply",
+        "log_level",
     ],
     "server.search.by.property": [
         "property_to_search_by",
@@ -106,6 +120,7 @@ DESIGNED = {
         "group_by",
         "sort_by",
         "max_rows",
+        "log_level",
     ],
 }
 
@@ -148,12 +163,38 @@ def st2web_order(params: dict[str, dict[str, Any]]) -> list[str]:
     return [n for n, _ in sorted(fields, key=functools.cmp_to_key(compare))]
 
 
-def st2client_help_order(params: dict[str, dict[str, Any]]) -> list[str]:
-    """st2client 3.9 ActionRunCommandMixin: _get_params_types + _sort_parameters
-    (raises TypeError when a group mixes positioned and unpositioned parameters)."""
+def st2web_defaults(params: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """auto-form.component.js getDefaults(): what st2web adds to the run's parameters
+    once any field changes (every property with a default and an enum)."""
+    return {
+        n: s["default"] for n, s in params.items() if "default" in s and s.get("enum")
+    }
+
+
+def _help_groups(params: dict[str, dict[str, Any]]) -> tuple[set[str], set[str]]:
+    """st2client ActionRunCommandMixin._get_params_types: required, optional."""
     immutable = {n for n, s in params.items() if s.get("immutable")}
     required = {n for n, s in params.items() if s.get("required")} - immutable
-    optional = set(params) - required - immutable
+    return required, set(params) - required - immutable
+
+
+def st2client_help_order(params: dict[str, dict[str, Any]]) -> list[str]:
+    """st2client after 3.9 (StackStorm issue 5130 fixed): each group sorted by
+    position, the unpositioned ones after them by name."""
+    required, optional = _help_groups(params)
+
+    def key(name: str) -> tuple[int, int, str]:
+        position = params[name].get("position")
+        return (0, int(position), "") if position is not None else (1, 0, name)
+
+    return sorted(required, key=key) + sorted(optional, key=key)
+
+
+def st2client_39_help_order(params: dict[str, dict[str, Any]]) -> list[str]:
+    """st2client 3.9 _sort_parameters: key position-or-name, so a group mixing
+    positioned and unpositioned parameters raises TypeError (the help is not
+    printed: "ERROR: Unable to print help for action")."""
+    required, optional = _help_groups(params)
 
     def key(name: str) -> Any:
         return params[name].get("position", name)
@@ -167,9 +208,12 @@ def visible(meta: ActionMeta) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_visible_parameter_has_a_position_1_to_n(name: str) -> None:
-    shown = visible(ACTIONS[name])
+    meta = ACTIONS[name]
+    runner = RUNNER_PARAMETERS[meta.runner_type]
+    shown = {n: s for n, s in visible(meta).items() if n not in runner}
     positions = sorted(spec.get("position", -1) for spec in shown.values())
     assert positions == list(range(1, len(shown) + 1)), (name, positions)
+    assert [n for n in visible(meta) if n in runner] == RUNNER_ON_FORM, name
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -187,7 +231,12 @@ def test_required_is_written_out_on_every_parameter(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_st2web_order_is_the_designed_one_for_any_key_order(name: str) -> None:
     meta = ACTIONS[name]
-    designed = [n for n, s in meta.parameters.items() if not s.get("immutable")]
+    runner = RUNNER_PARAMETERS[meta.runner_type]
+    designed = [
+        n
+        for n, s in meta.parameters.items()
+        if not s.get("immutable") and n not in runner
+    ]
     designed.sort(key=lambda n: meta.parameters[n]["position"])
     keys = list(merged(meta))
     orders = [keys, list(reversed(keys)), sorted(keys)]
@@ -197,11 +246,11 @@ def test_st2web_order_is_the_designed_one_for_any_key_order(name: str) -> None:
         rng.shuffle(shuffled)
         orders.append(shuffled)
     for order in orders:
-        assert st2web_order(merged(meta, order)) == designed, (name, order)
+        assert st2web_order(merged(meta, order)) == designed + RUNNER_ON_FORM, order
     # st2client prints the required ones first, each group in the designed order
     required = [n for n in designed if meta.parameters[n].get("required")]
     optional = [n for n in designed if n not in required]
-    assert st2client_help_order(merged(meta)) == required + optional
+    assert st2client_help_order(merged(meta)) == required + optional + RUNNER_ON_FORM
 
 
 @pytest.mark.parametrize("name", sorted(DESIGNED))
@@ -220,7 +269,27 @@ def test_the_rules_catch_an_undesigned_form() -> None:
     }
     assert st2web_order(params) != list(params)
     with pytest.raises(TypeError):
-        st2client_help_order({"a": {"position": 1}, "b": {}})
+        st2client_39_help_order({"a": {"position": 1}, "b": {}})
+    assert st2client_help_order({"b": {}, "a": {"position": 1}}) == ["a", "b"]
+    immutable_enum = {"level": {"default": "X", "enum": ["X"], "immutable": True}}
+    assert run_refusals(immutable_enum, {"other": "typed"}) == ["level"]
+
+
+def run_refusals(params: dict[str, dict[str, Any]], typed: dict[str, Any]) -> list[str]:
+    """The parameters StackStorm refuses (st2common services/action.py
+    create_request: an immutable parameter set by the caller) in what st2web sends
+    after the operator typed ``typed``: ``{...getDefaults(spec), ...data}``."""
+    sent = {**st2web_defaults(params), **typed}
+    return sorted(n for n in sent if params.get(n, {}).get("immutable"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_st2web_can_run_the_action_after_any_field_is_touched(name: str) -> None:
+    """Typing into any field makes st2web send every enum's default; none of them
+    may be an immutable parameter, or StackStorm refuses the run (issue 4377)."""
+    params = merged(ACTIONS[name])
+    for field in st2web_order(params):
+        assert run_refusals(params, {field: "typed"}) == [], (name, field)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -281,10 +350,17 @@ def test_runner_timeout_is_above_every_wait(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_runner_parameters_are_fixed_and_off_the_form(name: str) -> None:
+    """All but log_level: fixed with a default, so hidden. log_level stays (fixing an
+    enum breaks st2web's run, see above) and shows the value that applies."""
     meta = ACTIONS[name]
     for pname in RUNNER_PARAMETERS[meta.runner_type]:
-        assert meta.parameters.get(pname, {}).get("immutable") is True, (name, pname)
-        assert "default" in meta.parameters[pname], (name, pname)
+        spec = meta.parameters.get(pname, {})
+        if pname in RUNNER_ON_FORM:
+            assert not spec.get("immutable"), (name, pname)
+            assert spec["enum"][0] == spec["default"] == "DEBUG", (name, pname)
+            continue
+        assert spec.get("immutable") is True, (name, pname)
+        assert "default" in spec, (name, pname)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -305,12 +305,14 @@ def unfixed_runner_parameters(meta: ActionMeta | None) -> ActionMeta:
     return dataclasses.replace(meta, parameters=meta.inputs)
 
 
-@pytest.mark.parametrize("word", ["timeout=30", "log_level=INFO", "debug=false"])
+@pytest.mark.parametrize(
+    "word", ["timeout=30", "debug=false", "env={}", "content_version=x"]
+)
 def test_main_refuses_the_runner_parameters_every_action_fixes(
     word: str, capsys: pytest.CaptureFixture
 ) -> None:
-    """The pack's actions fix the runner's parameters (immutable, off the form):
-    any value is refused before anything runs, as StackStorm refuses it."""
+    """The pack's actions fix the runner's parameters but log_level (immutable, off
+    the form): any value is refused before anything runs, as StackStorm refuses it."""
     assert main([CAMPAIGN, word]) == 2
     assert word.split("=")[0] in capsys.readouterr().err
 
