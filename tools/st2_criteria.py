@@ -128,6 +128,31 @@ def rule_matches(rule: Mapping[str, Any], payload: Mapping[str, Any] | None) -> 
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined)
 
 
+class KeyValueLookup:
+    """``st2kv.system`` as StackStorm's rule renderer gives it (st2common
+    services/keyvalues.py KeyValueLookup): ``.name`` and ``['name']`` look up a key,
+    chained lookups join with dots, and a key that is not stored renders as ""."""
+
+    def __init__(self, values: Mapping[str, str], key: str = "") -> None:
+        self._values = values
+        self._key = key
+
+    def _get(self, name: str) -> KeyValueLookup:
+        key = f"{self._key}.{name}" if self._key else name
+        return KeyValueLookup(self._values, key)
+
+    def __getattr__(self, name: str) -> KeyValueLookup:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._get(name)
+
+    def __getitem__(self, name: str) -> KeyValueLookup:
+        return self._get(name)
+
+    def __str__(self) -> str:
+        return str(self._values.get(self._key, ""))
+
+
 def render_parameters(
     parameters: Mapping[str, Any], context: Mapping[str, Any]
 ) -> dict[str, Any]:

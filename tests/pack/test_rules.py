@@ -13,7 +13,12 @@ import yaml
 from hypervisor_lifecycle.states import HypervisorState
 from openstack_api.compute_services import disabled_by_pack
 from tools.pack_meta import load_actions, validate_parameters
-from tools.st2_criteria import cast_parameters, render_parameters, rule_matches
+from tools.st2_criteria import (
+    KeyValueLookup,
+    cast_parameters,
+    render_parameters,
+    rule_matches,
+)
 
 PACK_DIR = Path(__file__).resolve().parents[2]
 TRIGGER = "openstack_ops.hypervisor.state_change"
@@ -111,17 +116,20 @@ def test_rule_fires_for_exactly_its_transitions(name: str) -> None:
 
 #: The datastore values rules read (``{{ st2kv.system.<key> }}``), as an operator sets
 #: them before enabling those rules.
-DATASTORE = {"system": {"hv_maintenance_end": "2026-12-04T08:00:00+00:00"}}
+DATASTORE = {"hv_maintenance_end": "2026-12-04T08:00:00+00:00"}
 
 
-def rendered_parameters(name: str, sample: dict[str, Any]) -> dict[str, Any]:
+def rendered_parameters(
+    name: str, sample: dict[str, Any], datastore: dict[str, str] | None = None
+) -> dict[str, Any]:
     """The parameters the rule's action runs with: rendered, cast, defaults filled,
     validated against the action's parameters (as StackStorm does)."""
     rule = RULES[name]
     action = ACTIONS[rule["action"]["ref"]]
+    system = KeyValueLookup(DATASTORE if datastore is None else datastore)
     rendered = render_parameters(
         rule["action"].get("parameters") or {},
-        {"trigger": sample, "st2kv": DATASTORE},
+        {"trigger": sample, "st2kv": {"system": system}},
     )
     values = cast_parameters(rendered, action.parameters)
     for param, spec in action.parameters.items():
@@ -188,3 +196,26 @@ def test_jupyter_prune_rule_is_wired_and_disabled() -> None:
     values = cast_parameters(rendered, action.parameters)
     assert values["users"] == ["u1"]
     validate_parameters(action, values)
+
+
+@pytest.mark.parametrize(
+    "name", ["hv.maintenance.silence.start", "hv.maintenance.downtime.start"]
+)
+def test_maintenance_window_end_per_host_else_the_shared_key(name: str) -> None:
+    """hv_maintenance_end.<host> is this host's window; without it the shared
+    hv_maintenance_end applies; with neither, end is empty and the action refuses
+    it (naming 'end')."""
+    sample = payload("PENDING_MAINTENANCE", "DRAINING", "hv-42")
+    both = {
+        "hv_maintenance_end": "2030-02-01T18:00:00Z",
+        "hv_maintenance_end.hv-42": "2030-02-03T12:00:00Z",
+        "hv_maintenance_end.hv-7": "2030-03-01T00:00:00Z",
+    }
+    assert rendered_parameters(name, sample, both)["end"] == "2030-02-03T12:00:00Z"
+    shared = {"hv_maintenance_end": "2030-02-01T18:00:00Z"}
+    assert rendered_parameters(name, sample, shared)["end"] == "2030-02-01T18:00:00Z"
+    assert rendered_parameters(name, sample, {})["end"] == ""
+    values = rendered_parameters(name, sample, shared)
+    assert values["key"] == "maintenance:hv-42" and values["apply"] is True
+    assert "alertmanager_account" not in RULES[name]["action"]["parameters"]
+    assert "icinga_account" not in RULES[name]["action"]["parameters"]

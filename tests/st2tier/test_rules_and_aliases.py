@@ -149,6 +149,64 @@ def test_rule_fires_on_realistic_triggers_and_requests_a_valid_execution(
     )
 
 
+def enforce(rule_name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of the execution StackStorm's RuleEnforcer requests for one
+    trigger instance with ``payload`` (the rule enabled, as an operator would)."""
+    from st2common.models.api.trace import TraceContext
+    from st2common.persistence.rule import Rule
+    from st2common.services import trace as trace_service
+    from st2reactor.container.utils import create_trigger_instance
+    from st2reactor.rules.enforcer import RuleEnforcer
+
+    rule_db = Rule.get_by_ref(f"{PACK}.{rule_name}")
+    rule_db.enabled = True
+    instance = create_trigger_instance(
+        rule_db.trigger, payload, datetime.now(UTC), raise_on_no_trigger=True
+    )
+    # what the rules engine's worker records before it enforces
+    trace_service.add_or_update_given_trace_context(
+        trace_context=TraceContext(trace_tag=f"st2tier-{instance.id}"),
+        trigger_instances=[
+            trace_service.get_trace_component_for_trigger_instance(instance)
+        ],
+    )
+    execution = RuleEnforcer(instance, rule_db).enforce()
+    assert execution is not None and execution.status == "requested", rule_name
+    return dict(execution.parameters)
+
+
+@pytest.mark.parametrize(
+    "rule_name", ["hv.maintenance.silence.start", "hv.maintenance.downtime.start"]
+)
+def test_maintenance_end_is_the_hosts_datastore_key_else_the_shared_one(
+    with_config: Any, rule_name: str
+) -> None:
+    """StackStorm's own datastore lookup renders the rules' end: the key
+    hv_maintenance_end.<hypervisor> when stored, else hv_maintenance_end."""
+    import st2env
+
+    payload = {
+        "hypervisor_name": "devcloud-hv1",
+        "previous_state": "PENDING_MAINTENANCE",
+        "current_state": "DRAINING",
+        "reason": "uptime over the limit",
+        "observed_at": "2030-02-01T08:00:00Z",
+    }
+    try:
+        st2env.store_key("hv_maintenance_end", "2030-02-01T18:00:00Z")
+        st2env.store_key("hv_maintenance_end.devcloud-hv2", "2030-05-05T05:00:00Z")
+        assert enforce(rule_name, payload)["end"] == "2030-02-01T18:00:00Z"
+        st2env.store_key("hv_maintenance_end.devcloud-hv1", "2030-02-03T12:00:00Z")
+        assert enforce(rule_name, payload)["end"] == "2030-02-03T12:00:00Z"
+    finally:
+        for key in (
+            "hv_maintenance_end",
+            "hv_maintenance_end.devcloud-hv1",
+            "hv_maintenance_end.devcloud-hv2",
+        ):
+            st2env.delete_key(key)
+
+
 def _pack_alias_cases() -> list[tuple[str, str, str, dict[str, str]]]:
     """The chat examples of tests/pack/test_aliases.py (message, alias, format, params)."""
     path = CHECKOUT / "tests" / "pack" / "test_aliases.py"

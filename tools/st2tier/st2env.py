@@ -253,17 +253,33 @@ def register_pack(layout: TierLayout) -> dict[str, int]:
 
 def store_secret(name: str, value: str) -> None:
     """Store ``value`` encrypted in the datastore, as `st2 key set --encrypt` does."""
+    store_key(name, value, secret=True)
+
+
+def store_key(name: str, value: str, secret: bool = False) -> None:
+    """Store a system-scope key, as `st2 key set NAME VALUE [--encrypt]` does."""
     from st2common.exceptions.keyvalue import DataStoreKeyNotFoundError
     from st2common.models.api.keyvalue import KeyValuePairAPI
     from st2common.persistence.keyvalue import KeyValuePair
 
-    api = KeyValuePairAPI(name=name, value=value, secret=True, scope="st2kv.system")
+    api = KeyValuePairAPI(name=name, value=value, secret=secret, scope="st2kv.system")
     model = KeyValuePairAPI.to_model(api)
     try:
         model.id = KeyValuePair.get_by_scope_and_name("st2kv.system", name).id
     except DataStoreKeyNotFoundError:
         pass
     KeyValuePair.add_or_update(model)
+
+
+def delete_key(name: str) -> None:
+    """Remove a system-scope key if it is stored, as `st2 key delete NAME` does."""
+    from st2common.exceptions.keyvalue import DataStoreKeyNotFoundError
+    from st2common.persistence.keyvalue import KeyValuePair
+
+    try:
+        KeyValuePair.delete(KeyValuePair.get_by_scope_and_name("st2kv.system", name))
+    except DataStoreKeyNotFoundError:
+        pass
 
 
 def load_pack_config() -> dict[str, Any]:
