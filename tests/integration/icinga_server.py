@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 import requests
+from tls_certs import make_certificates
 
 START_TIMEOUT = 90.0
 BINARY = "icinga2"
@@ -148,39 +149,6 @@ class RunningIcinga:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def _openssl(*args: str, cwd: Path) -> None:
-    done = subprocess.run(
-        ["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"openssl {args[0]} failed: {done.stderr}")
-
-
-def make_certificates(certs: Path, node: str = NODE) -> None:
-    """A CA and a node certificate for 127.0.0.1 / localhost / ``node``."""
-    certs.mkdir(parents=True, exist_ok=True)
-    _openssl(
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3",
-        "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=icinga-test-ca",
-        cwd=certs,
-    )  # fmt: skip
-    _openssl(
-        "req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{node}.key",
-        "-out", f"{node}.csr", "-subj", f"/CN={node}",
-        cwd=certs,
-    )  # fmt: skip
-    (certs / "ext.cnf").write_text(
-        f"subjectAltName=DNS:{node},DNS:localhost,IP:127.0.0.1\n"
-        "basicConstraints=CA:FALSE\n"
-    )
-    _openssl(
-        "x509", "-req", "-in", f"{node}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-        "-CAcreateserial", "-out", f"{node}.crt", "-days", "3",
-        "-extfile", "ext.cnf",
-        cwd=certs,
-    )  # fmt: skip
-
-
 def start_icinga(hosts: tuple[str, ...] = HOSTS) -> RunningIcinga:
     """Start Icinga 2 on a private config tree and wait until its API answers."""
     binary = shutil.which(BINARY)
@@ -191,7 +159,7 @@ def start_icinga(hosts: tuple[str, ...] = HOSTS) -> RunningIcinga:
     directory = Path(tempfile.mkdtemp(prefix="icinga2-"))
     for sub in ("etc", "data", "log", "cache", "spool", "run/icinga2/cmd"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
-    make_certificates(directory / "certs")
+    make_certificates(directory / "certs", NODE)
     port = free_port()
     password = secrets.token_urlsafe(16)
     config = _CONFIG.format(

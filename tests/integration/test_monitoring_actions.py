@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alertmanager_server import RunningAlertmanager
+import requests
+from alertmanager_server import SECURED_USER, RunningAlertmanager
 from fault_servers_local import closed_port
 from icinga_server import SERVICE, RunningIcinga
 from openstack.connection import Connection
@@ -48,16 +49,28 @@ def smtp() -> Iterator[SMTPTestServer]:
 def monitoring_config(
     pack_config: dict[str, Any],
     alertmanager: RunningAlertmanager,
+    secured_alertmanager: RunningAlertmanager,
     icinga: RunningIcinga,
     smtp: SMTPTestServer,
 ) -> dict[str, Any]:
-    """The devcloud pack config plus the test Alertmanager (``it-am``), Icinga
-    (``it-icinga``, verified against its CA; ``it-icinga-reader`` may only query)
-    and SMTP catcher (``it-smtp``)."""
+    """The devcloud pack config plus the test Alertmanager (``it-am``; over HTTPS
+    with basic auth ``it-am-tls``, and that one with a wrong password or without
+    its CA), Icinga (``it-icinga``, verified against its CA; ``it-icinga-reader``
+    may only query) and SMTP catcher (``it-smtp``)."""
     config = copy.deepcopy(pack_config)
+    tls = {
+        "name": "it-am-tls",
+        "url": secured_alertmanager.url,
+        "username": SECURED_USER,
+        "password": secured_alertmanager.password,
+        "ca_file": secured_alertmanager.ca_file,
+    }
     config["alertmanager_accounts"] = [
         {"name": "it-am", "url": alertmanager.url, "host_matcher": "instance={host}"},
         {"name": "it-am-down", "url": f"http://127.0.0.1:{closed_port()}"},
+        tls,
+        {**tls, "name": "it-am-tls-badpass", "password": "not-the-password"},
+        {**tls, "name": "it-am-tls-noca", "ca_file": None},
     ]
     icinga_account = {
         "name": "it-icinga",
@@ -190,6 +203,78 @@ def test_downtime_schedule_is_idempotent_and_remove_removes_exactly_it(
     assert keyed_downtimes(icinga, key) == []
     ok, again = run("icinga.downtime.remove", key=key, apply=True)
     assert ok and again["outcome"] == "unchanged"
+
+
+def test_silence_over_tls_with_basic_auth(
+    run: Any, secured_alertmanager: RunningAlertmanager, unique_name: Any
+) -> None:
+    """An Alertmanager behind HTTPS (its own CA) and basic auth: create, list and
+    expire work through the account's credentials and CA, checked through the
+    service's API; the API refuses a request without the credentials."""
+    key = unique_name("tls")
+    marker = f"[openstack_ops key={key}]"
+    params = {"key": key, "matchers": ["instance=devcloud-hv2"], "end": _hours(2)}
+    ok, made = run(
+        "alertmanager.silence.create",
+        alertmanager_account="it-am-tls",
+        apply=True,
+        **params,
+    )
+    assert ok, made
+    live = [s for s in secured_alertmanager.live_silences() if marker in s["comment"]]
+    assert [s["id"] for s in live] == [made["id"]]
+    refused = requests.get(
+        f"{secured_alertmanager.url}/api/v2/silences",
+        verify=secured_alertmanager.ca_file,
+        timeout=10,
+    )
+    assert refused.status_code == 401
+    ok, listed = run("alertmanager.silence.list", alertmanager_account="it-am-tls")
+    assert ok and made["id"] in str(listed), listed
+    ok, expired = run(
+        "alertmanager.silence.expire",
+        alertmanager_account="it-am-tls",
+        key=key,
+        apply=True,
+    )
+    assert ok, expired
+    assert not [
+        s for s in secured_alertmanager.live_silences() if marker in s["comment"]
+    ]
+
+
+@pytest.mark.fault(2)
+@pytest.mark.parametrize(
+    ("account", "cause"),
+    [("it-am-tls-badpass", "401"), ("it-am-tls-noca", "certificate")],
+)
+def test_wrong_password_or_unknown_ca_is_a_named_failure(
+    run: Any,
+    secured_alertmanager: RunningAlertmanager,
+    unique_name: Any,
+    account: str,
+    cause: str,
+) -> None:
+    key = unique_name("tlsbad")
+    ok, failed = run(
+        "alertmanager.silence.create",
+        alertmanager_account=account,
+        key=key,
+        matchers=["instance=devcloud-hv2"],
+        end=_hours(2),
+        apply=True,
+    )
+    assert not ok, failed
+    assert f"'{account}'" in failed["error"] and cause in failed["error"], failed
+    assert secured_alertmanager.url in failed["error"], failed
+    marker = f"[openstack_ops key={key}]"
+    assert not [
+        s for s in secured_alertmanager.live_silences() if marker in s["comment"]
+    ]
+
+
+def _hours(hours: int) -> str:
+    return iso(datetime.now(UTC) + timedelta(hours=hours))
 
 
 @pytest.mark.fault(1)
