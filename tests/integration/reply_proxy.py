@@ -12,7 +12,9 @@ started the first time that address is seen: after logging in through
 forwarder reads the service's answer, then closes (``CLOSE``) or resets (``RESET``)
 the client's connection without relaying it: the reply is lost. ``times=None``
 drops every matching reply. ``refuse(rule, status)`` answers ``status`` without
-forwarding the request (a failing service).
+forwarding the request (a failing service). ``required_headers`` (name -> value)
+makes it answer 401 to a request without them, without forwarding it (an
+authenticating front such as a bearer-token gateway).
 
 Only the standard library: one upstream connection per request, whole bodies read
 and relayed with a ``Content-Length`` (no streaming: API calls only).
@@ -90,6 +92,8 @@ class ReplyProxy:
         self.rules: list[Rule] = []
         #: Every request line seen, ``"METHOD /path"`` (query left out).
         self.seen: list[str] = []
+        #: Headers a request must carry (exact value), else 401, not forwarded.
+        self.required_headers: dict[str, str] = {}
         parts = urlsplit(auth_url)
         origin = f"{parts.scheme}://{parts.netloc}"
         front = self._forwarder_for(origin)
@@ -195,6 +199,14 @@ class _Forwarder:
         body = _read_body(handler)
         line = f"{handler.command} {handler.path.split('?', 1)[0].rstrip('/') or '/'}"
         rule = proxy.rule_for(line)
+        missing = [
+            name
+            for name, value in proxy.required_headers.items()
+            if handler.headers.get(name) != value
+        ]
+        if missing:
+            _answer(handler, 401, _error_doc(401, line), {})
+            return
         if rule is not None and isinstance(rule.fault, int):
             _answer(handler, rule.fault, _error_doc(rule.fault, line), {})
             return

@@ -23,6 +23,7 @@ from fault_servers_local import closed_port
 from icinga_server import SERVICE, RunningIcinga
 from openstack.connection import Connection
 from os_fixtures_compute import compute_service, host_of
+from reply_proxy import ReplyProxy
 from smtp_server import SMTPTestServer
 from src.workflow_actions import WorkflowActions
 
@@ -82,6 +83,8 @@ def monitoring_config(
     config["icinga_accounts"] = [
         icinga_account,
         {**icinga_account, "name": "it-icinga-reader", "username": "reader"},
+        {**icinga_account, "name": "it-icinga-badpass", "password": "not-it"},
+        {**icinga_account, "name": "it-icinga-noca", "ca_file": None},
         {
             **icinga_account,
             "name": "it-icinga-down",
@@ -273,6 +276,44 @@ def test_wrong_password_or_unknown_ca_is_a_named_failure(
     ]
 
 
+@pytest.mark.parametrize("token", ["it-token-1", "wrong-token"])
+def test_silence_through_a_bearer_token_front(
+    run: Any,
+    monitoring_config: dict[str, Any],
+    alertmanager: RunningAlertmanager,
+    unique_name: Any,
+    token: str,
+) -> None:
+    """An Alertmanager behind a gateway that wants ``Authorization: Bearer``: the
+    account's token is sent (the silence lands in the real Alertmanager); a wrong
+    token is a 401 failure naming the account, and nothing is created."""
+    front = ReplyProxy(alertmanager.url)
+    front.required_headers = {"Authorization": "Bearer it-token-1"}
+    monitoring_config["alertmanager_accounts"].append(
+        {"name": "it-am-bearer", "url": front.auth_url, "token": token}
+    )
+    key = unique_name("bearer")
+    marker = f"[openstack_ops key={key}]"
+    try:
+        ok, made = run(
+            "alertmanager.silence.create",
+            alertmanager_account="it-am-bearer",
+            key=key,
+            matchers=["instance=devcloud-hv2"],
+            end=_hours(2),
+            apply=True,
+        )
+        live = [s for s in alertmanager.live_silences() if marker in s["comment"]]
+        if token == "it-token-1":
+            assert ok and [s["id"] for s in live] == [made["id"]], made
+        else:
+            assert not ok and live == [], made
+            assert "'it-am-bearer'" in made["error"] and "401" in made["error"], made
+    finally:
+        run("alertmanager.silence.expire", key=key, apply=True)
+        front.stop()
+
+
 def _hours(hours: int) -> str:
     return iso(datetime.now(UTC) + timedelta(hours=hours))
 
@@ -309,6 +350,28 @@ def test_refused_permission_is_a_named_failure(run: Any, unique_name: Any) -> No
     # Icinga hides what the user may not act on: 404, and the cause says why.
     assert result["cause"].startswith("404 Not Found"), result
     assert "actions/schedule-downtime" in result["cause"]
+
+
+@pytest.mark.fault(2)
+@pytest.mark.parametrize(
+    ("account", "cause"),
+    [("it-icinga-badpass", "401"), ("it-icinga-noca", "certificate")],
+)
+def test_icinga_wrong_password_or_unknown_ca_is_a_named_failure(
+    run: Any, icinga: RunningIcinga, unique_name: Any, account: str, cause: str
+) -> None:
+    key = unique_name("downtime")
+    ok, result = run(
+        "icinga.downtime.schedule",
+        icinga_account=account,
+        host="devcloud-hv2",
+        key=key,
+        end=_hours(1),
+        apply=True,
+    )
+    assert not ok and result["account"] == account, result
+    assert cause in result["cause"] and icinga.url in result["error"], result
+    assert keyed_downtimes(icinga, key) == []
 
 
 def test_maintenance_start_and_finish_on_the_scratch_host(
