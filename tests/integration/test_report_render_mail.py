@@ -53,11 +53,8 @@ def report(config: dict[str, Any], datastore: Path, **params: Any) -> Any:
     """capacity.report with its YAML's defaults, as StackStorm runs it."""
     meta = find_action("capacity.report")
     assert meta is not None
-    values = {
-        k: s.get("default")
-        for k, s in meta.parameters.items()
-        if not s.get("immutable") or k == "workflow"
-    }
+    # what run() receives: the action's own parameters, not the runner's
+    values = {k: s.get("default") for k, s in meta.inputs.items()}
     values |= {"cloud_account": "devcloud-admin", **params}
     service = PackActionService(
         "WorkflowActions",
